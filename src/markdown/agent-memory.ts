@@ -1,0 +1,89 @@
+import { detectLineEnding, endsWithLineBreak, lineSpan, lineStarts, type LineEnding } from "./lines.js";
+import { parseMarkdown } from "./parse-markdown.js";
+import { collectHeadings, findSection, type BoardHeading } from "./sections.js";
+
+export const MEMORY_SECTIONS = { scratchpad: "Scratchpad", subtasks: "Subtasks", notes: "Notes" } as const;
+export type MemorySection = keyof typeof MEMORY_SECTIONS;
+
+/** The memory file written the first time an agent saves something. */
+export function memoryTemplate(agentId: string): string {
+  return [`# Agent Memory: ${agentId}`, "", "## Scratchpad", "", "## Subtasks", "", "## Notes", ""].join("\n");
+}
+
+/** The text of each known section, without the blank lines around it ("" when a section is missing). */
+export function readMemorySections(text: string): Record<MemorySection, string> {
+  const starts = lineStarts(text);
+  const headings = memoryHeadings(text);
+  const read = (key: MemorySection): string => {
+    const range = bodyRange(text, starts, headings, MEMORY_SECTIONS[key]);
+    return range ? trimBlankLines(text.slice(range.start, range.end)) : "";
+  };
+  return { scratchpad: read("scratchpad"), subtasks: read("subtasks"), notes: read("notes") };
+}
+
+/**
+ * Replace one section's body (or append to it), keeping every other byte — other sections, including ones a
+ * person added, and the file's line endings. A missing section is added at the end of the file.
+ */
+export function writeMemorySection(text: string, key: MemorySection, content: string, append: boolean): string {
+  const eol = detectLineEnding(text);
+  const incoming = normaliseContent(content, eol);
+  const starts = lineStarts(text);
+  const headings = memoryHeadings(text);
+  const title = MEMORY_SECTIONS[key];
+  const range = bodyRange(text, starts, headings, title);
+  const finalBreak = endsWithLineBreak(text);
+  if (!range) {
+    const lead = text.replace(/^\uFEFF/, "").length === 0 ? "" : finalBreak ? eol : eol + eol;
+    const body = incoming ? `${eol}${eol}${incoming}` : "";
+    return `${text}${lead}## ${title}${body}${finalBreak || text.length === 0 ? eol : ""}`;
+  }
+  const existing = trimBlankLines(text.slice(range.start, range.end));
+  const body = append && existing ? `${existing}${eol}${incoming}` : incoming;
+  const lead = range.headingHasBreak ? "" : eol;
+  const replacement = range.followedByHeading
+    ? `${lead}${body ? `${eol}${body}${eol}` : ""}${eol}`
+    : `${lead}${body ? `${eol}${body}` : ""}${finalBreak ? eol : ""}`;
+  return text.slice(0, range.start) + replacement + text.slice(range.end);
+}
+
+/** True when content would end its section early: it holds a level-1 or level-2 heading. */
+export function breaksSections(content: string): boolean {
+  // Cheap screen first: parsing is only needed when something heading-like is present.
+  if (!/^ {0,3}(#{1,2}([ \t]|$)|=+[ \t]*$|-+[ \t]*$)/m.test(content)) return false;
+  return collectHeadings(parseMarkdown(content)).some((heading) => heading.depth <= 2);
+}
+
+interface BodyRange {
+  start: number;
+  end: number;
+  headingHasBreak: boolean;
+  followedByHeading: boolean;
+}
+
+function bodyRange(text: string, starts: number[], headings: BoardHeading[], title: string): BodyRange | undefined {
+  const section = findSection(headings, title, starts.length);
+  if (!section) return undefined;
+  const headingLine = lineSpan(text, starts, section.heading.endLine);
+  if (!headingLine) return undefined;
+  const next = headings.find((h) => h.line > section.lastLine);
+  const nextStart = next ? starts[next.line - 1] : undefined;
+  return {
+    start: headingLine.next,
+    end: nextStart ?? text.length,
+    headingHasBreak: headingLine.next !== headingLine.end,
+    followedByHeading: nextStart !== undefined,
+  };
+}
+
+function memoryHeadings(text: string): BoardHeading[] {
+  return collectHeadings(parseMarkdown(text));
+}
+
+function normaliseContent(content: string, eol: LineEnding): string {
+  return content.replace(/\r\n?/g, "\n").replace(/\s+$/, "").replace(/\n/g, eol);
+}
+
+function trimBlankLines(body: string): string {
+  return body.replace(/^(?:[ \t]*\r?\n)+/, "").replace(/\s+$/, "");
+}

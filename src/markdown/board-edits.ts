@@ -1,0 +1,70 @@
+import { endsWithLineBreak, lineSpan, replaceLineContent } from "./lines.js";
+import type { Board, BoardItem } from "./parse-board.js";
+import { findSection } from "./sections.js";
+import { claimedLine, completedLine, releasedLine } from "./task-line.js";
+
+/**
+ * Surgical edits to a board. Each returns the whole new text, produced by splicing one line (or inserting one)
+ * at offsets taken from the parse; the rest of the document is never re-serialised.
+ */
+
+export function claimItem(text: string, board: Board, item: BoardItem, agentId: string): string {
+  return editLine(text, board, item, (line) => claimedLine(line, agentId));
+}
+
+export function releaseItem(text: string, board: Board, item: BoardItem): string {
+  return editLine(text, board, item, () => releasedLine(item.task));
+}
+
+export function completeItem(text: string, board: Board, item: BoardItem): string {
+  return editLine(text, board, item, () => completedLine(item.task));
+}
+
+export interface Insertion {
+  text: string;
+  /** 1-based line of the inserted item. */
+  line: number;
+}
+
+/**
+ * Add `- [ ] <description>` as the last item of a section: below the section's last item and its nested lines,
+ * or right under the heading (after a blank line) when the section has no items. A missing section is created
+ * at the end of the file. Uses the file's own line ending and keeps its final newline, or its lack of one.
+ */
+export function addItem(text: string, board: Board, sectionTitle: string, description: string): Insertion {
+  const item = `- [ ] ${description}`;
+  const section = findSection(board.headings, sectionTitle, board.starts.length);
+  if (!section) return appendSection(text, board, sectionTitle, item);
+  const inSection = board.items.filter((it) => it.line >= section.firstLine && it.line <= section.lastLine);
+  if (inSection.length === 0) return insertAfterLine(text, board, section.heading.endLine, ["", item]);
+  const lastEnd = Math.max(...inSection.map((it) => it.endLine));
+  return insertAfterLine(text, board, lastEnd, [item]);
+}
+
+function editLine(text: string, board: Board, item: BoardItem, edit: (line: string) => string): string {
+  const span = lineSpan(text, board.starts, item.line);
+  if (!span) throw new RangeError(`line ${item.line} is outside the board`);
+  return replaceLineContent(text, span, edit(text.slice(span.start, span.end)));
+}
+
+function insertAfterLine(text: string, board: Board, line: number, lines: string[]): Insertion {
+  const span = lineSpan(text, board.starts, line);
+  if (!span) throw new RangeError(`line ${line} is outside the board`);
+  const eol = board.lineEnding;
+  const inserted = lines.join(eol);
+  const isLastWithoutBreak = span.next === span.end;
+  const spliced = isLastWithoutBreak
+    ? text.slice(0, span.end) + eol + inserted + text.slice(span.end)
+    : text.slice(0, span.next) + inserted + eol + text.slice(span.next);
+  return { text: spliced, line: line + lines.length };
+}
+
+function appendSection(text: string, board: Board, title: string, item: string): Insertion {
+  const eol = board.lineEnding;
+  if (text.replace(/^\uFEFF/, "").length === 0) return { text: `${text}## ${title}${eol}${eol}${item}${eol}`, line: 3 };
+  // One blank line between the old content and the new section; a final newline only if the file had one.
+  const hasFinalBreak = endsWithLineBreak(text);
+  const lineCount = board.starts.length - (hasFinalBreak ? 1 : 0);
+  const added = `${hasFinalBreak ? eol : eol + eol}## ${title}${eol}${eol}${item}${hasFinalBreak ? eol : ""}`;
+  return { text: text + added, line: lineCount + 4 };
+}

@@ -1,0 +1,74 @@
+import type { ListItem, Nodes } from "mdast";
+import { detectLineEnding, lineSpan, lineStarts, type LineEnding } from "./lines.js";
+import { parseMarkdown } from "./parse-markdown.js";
+import { toBoardHeading, type BoardHeading } from "./sections.js";
+import { parseTaskLine, type ItemStatus, type TaskLine } from "./task-line.js";
+
+export type { BoardHeading } from "./sections.js";
+
+export interface BoardItem {
+  /** 1-based line of the item's checkbox. */
+  line: number;
+  /** Last line of the item, nested lines included: where a sibling added after it goes. */
+  endLine: number;
+  description: string;
+  status: ItemStatus;
+  claimedBy: string | null;
+  /** Text of the nearest heading above the item, or null. */
+  section: string | null;
+  task: TaskLine;
+}
+
+export interface Board {
+  items: BoardItem[];
+  headings: BoardHeading[];
+  lineEnding: LineEnding;
+  /** Offsets of line starts in the parsed text, for splicing. */
+  starts: number[];
+}
+
+/**
+ * Find every GFM task item and heading in a board. The parser decides what is an item (so task-like text in
+ * code, HTML, tables or paragraphs is not); positions map each item to its line, whose text is then read raw.
+ */
+export function parseBoard(text: string): Board {
+  const tree = parseMarkdown(text);
+  const starts = lineStarts(text);
+  const headings: BoardHeading[] = [];
+  const listItems: ListItem[] = [];
+  collect(tree, headings, listItems);
+
+  const items: BoardItem[] = [];
+  let headingIndex = -1;
+  for (const node of listItems) {
+    const first = node.children[0];
+    const line = first?.position?.start.line;
+    const endLine = node.position?.end.line;
+    if (line === undefined || endLine === undefined) continue;
+    const span = lineSpan(text, starts, line);
+    if (!span) continue;
+    const task = parseTaskLine(text.slice(span.start, span.end));
+    if (!task) continue;
+    while (headingIndex + 1 < headings.length && headings[headingIndex + 1]!.line < line) headingIndex++;
+    items.push({
+      line,
+      endLine,
+      description: task.description,
+      status: task.status,
+      claimedBy: task.claimedBy,
+      section: headingIndex >= 0 ? headings[headingIndex]!.title : null,
+      task,
+    });
+  }
+  return { items, headings, lineEnding: detectLineEnding(text), starts };
+}
+
+// Document order: headings and list items each come out sorted by line, which section lookup relies on.
+function collect(node: Nodes, headings: BoardHeading[], listItems: ListItem[]): void {
+  if (node.type === "heading") {
+    headings.push(toBoardHeading(node));
+    return;
+  }
+  if (node.type === "listItem" && typeof node.checked === "boolean") listItems.push(node);
+  if ("children" in node) for (const child of node.children) collect(child, headings, listItems);
+}

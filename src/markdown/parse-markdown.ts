@@ -1,0 +1,12 @@
+import type { Root } from "mdast";
+import { fromMarkdown } from "mdast-util-from-markdown";
+import { gfmTaskListItemFromMarkdown } from "mdast-util-gfm-task-list-item";
+import { gfmTaskListItem } from "micromark-extension-gfm-task-list-item";
+
+/** CommonMark plus GFM task-list items: exactly the syntax the board's items are written in. */
+export function parseMarkdown(text: string): Root {
+  return fromMarkdown(text, {
+    extensions: [gfmTaskListItem()],
+    mdastExtensions: [gfmTaskListItemFromMarkdown()],
+  });
+}
