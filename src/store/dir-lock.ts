@@ -1,0 +1,186 @@
+import { randomBytes } from "node:crypto";
+import { access, mkdir, readdir, rename, rmdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LockTimeoutError } from "./file-error.js";
+import { isProcessAlive } from "./process-alive.js";
+
+/**
+ * A cross-process lock on the `.hfs/` folder, safe to take from any language (see README, "Lock protocol"):
+ *
+ *   .hfs/.lock/                               exists while someone holds the lock (mkdir is atomic)
+ *   .hfs/.lock/owner~<pid>~<host>~<nonce>     names the holder; its mtime is the heartbeat
+ *
+ * The holder's identity lives in the file *name*, so reading who holds the lock and taking over a stale lock
+ * are single atomic operations: a waiter that judges `owner~A` stale renames that exact name to its own. Only
+ * one waiter's rename of a given name can succeed, so only one can take over; a lock that changed hands in the
+ * meantime has another name and is never broken by mistake. Nobody ever removes a lock dir that holds an owner.
+ */
+
+export const LOCK_DIR_NAME = ".lock";
+const OWNER_PREFIX = "owner~";
+
+export interface DirLockOptions {
+  /** The folder the lock protects (`.hfs/`); the lock dir is created inside it. */
+  dir: string;
+  /** How long acquire waits before giving up with LockTimeoutError. */
+  timeoutMs: number;
+  /** A holder whose heartbeat is older than this is presumed dead (the only test for holders on other hosts). */
+  staleMs?: number;
+  /** How often a holder refreshes its heartbeat. */
+  heartbeatMs?: number;
+}
+
+export interface LockLease {
+  /** False once another process took the lock over (our owner file is gone). */
+  stillHeld(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+interface Owner {
+  name: string;
+  pid: number;
+  host: string;
+}
+
+const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
+
+export class DirLock {
+  readonly lockDir: string;
+  private readonly timeoutMs: number;
+  private readonly staleMs: number;
+  private readonly heartbeatMs: number;
+
+  constructor(options: DirLockOptions) {
+    this.lockDir = join(options.dir, LOCK_DIR_NAME);
+    this.timeoutMs = options.timeoutMs;
+    this.staleMs = options.staleMs ?? 10_000;
+    this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.staleMs / 5));
+  }
+
+  async acquire(): Promise<LockLease> {
+    const ownerName = `${OWNER_PREFIX}${process.pid}~${HOST}~${randomBytes(8).toString("hex")}`;
+    const started = Date.now();
+    let lastHolder: string | undefined;
+    for (let attempt = 0; ; attempt++) {
+      if (await this.tryCreate(ownerName)) return this.lease(ownerName);
+      const seen = await this.inspect();
+      if (seen.kind === "stale" && (await this.tryTakeOver(seen.owner.name, ownerName))) return this.lease(ownerName);
+      if (seen.kind !== "gone") lastHolder = `pid ${seen.owner.pid} on ${seen.owner.host}`;
+      const waited = Date.now() - started;
+      if (waited >= this.timeoutMs) throw new LockTimeoutError(this.timeoutMs, lastHolder);
+      // Retry at once when the lock just went away or changed hands; otherwise wait for the holder.
+      if (seen.kind === "held") await sleep(Math.min(backoffMs(attempt), Math.max(1, this.timeoutMs - waited)));
+    }
+  }
+
+  private async tryCreate(ownerName: string): Promise<boolean> {
+    try {
+      await mkdir(this.lockDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+    try {
+      await writeFile(join(this.lockDir, ownerName), "", { flag: "wx" });
+      return true;
+    } catch (error) {
+      // Our empty lock dir was cleared as abandoned before we named ourselves in it: start over.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+  }
+
+  private async inspect(): Promise<{ kind: "gone" } | { kind: "held" | "stale"; owner: Owner }> {
+    let names: string[];
+    try {
+      names = await readdir(this.lockDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "gone" };
+      throw error;
+    }
+    const owner = names.map(parseOwner).find((o): o is Owner => o !== undefined);
+    if (!owner) return this.inspectUnnamed();
+    if (owner.host === HOST && !isProcessAlive(owner.pid)) return { kind: "stale", owner };
+    try {
+      const { mtimeMs } = await stat(join(this.lockDir, owner.name));
+      return { kind: Date.now() - mtimeMs > this.staleMs ? "stale" : "held", owner };
+    } catch {
+      return { kind: "gone" };
+    }
+  }
+
+  // A lock dir without an owner is either being created or released this instant, or was left by a process
+  // that died between mkdir and naming itself. Only the last case is old; removing it is rmdir, which fails
+  // (harmlessly) if an owner appeared meanwhile.
+  private async inspectUnnamed(): Promise<{ kind: "gone" } | { kind: "held"; owner: Owner }> {
+    const unknown: Owner = { name: "", pid: 0, host: "unknown" };
+    try {
+      const { mtimeMs } = await stat(this.lockDir);
+      if (Date.now() - mtimeMs <= this.staleMs) return { kind: "held", owner: unknown };
+      await rmdir(this.lockDir);
+    } catch {
+      // Gone or no longer empty: either way, look again.
+    }
+    return { kind: "gone" };
+  }
+
+  private async tryTakeOver(staleName: string, ownerName: string): Promise<boolean> {
+    const ownerPath = join(this.lockDir, ownerName);
+    try {
+      await rename(join(this.lockDir, staleName), ownerPath);
+    } catch {
+      return false; // another waiter took it over, or its holder released it
+    }
+    const now = new Date();
+    await utimes(ownerPath, now, now);
+    return true;
+  }
+
+  private lease(ownerName: string): LockLease {
+    const ownerPath = join(this.lockDir, ownerName);
+    const lockDir = this.lockDir;
+    const heartbeat = setInterval(() => {
+      const now = new Date();
+      utimes(ownerPath, now, now).catch(() => undefined);
+    }, this.heartbeatMs);
+    heartbeat.unref();
+    let released = false;
+    return {
+      async stillHeld() {
+        try {
+          await access(ownerPath);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        clearInterval(heartbeat);
+        try {
+          await unlink(ownerPath);
+        } catch {
+          return; // taken over while we held it: the lock dir is someone else's now
+        }
+        await rmdir(lockDir).catch(() => undefined);
+      },
+    };
+  }
+}
+
+function parseOwner(name: string): Owner | undefined {
+  if (!name.startsWith(OWNER_PREFIX)) return undefined;
+  const [pid, host] = name.slice(OWNER_PREFIX.length).split("~");
+  if (pid === undefined || host === undefined || !/^\d+$/.test(pid)) return undefined;
+  return { name, pid: Number(pid), host };
+}
+
+// Short, jittered waits: a write holds the lock for a few milliseconds, and jitter keeps waiters from
+// arriving in lockstep.
+function backoffMs(attempt: number): number {
+  const ceiling = Math.min(2 + attempt, 20);
+  return 1 + Math.random() * ceiling;
+}
