@@ -1,0 +1,302 @@
+import {
+  addItem,
+  boardTemplate,
+  breaksSections,
+  claimItem,
+  completeItem,
+  DEFAULT_SECTION,
+  memoryTemplate,
+  MEMORY_SECTIONS,
+  parseBoard,
+  readMemorySections,
+  releaseItem,
+  writeMemorySection,
+  type Board,
+  type BoardItem,
+  type ItemStatus,
+  type MemorySection,
+} from "../markdown/index.js";
+import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
+import { failure, isFailure, type Failure, type Outcome } from "./failure.js";
+import { findItem, looseKey } from "./find-item.js";
+import { resolveAgent } from "./identity.js";
+import { checkDescription, checkLine, checkMemoryContent, checkSectionTitle } from "./validate.js";
+
+export interface BoardManagerOptions {
+  root: string;
+  /** The agent this server acts for; when absent, each call names itself with `agent_id`. */
+  agentId?: string;
+  lockTimeoutMs?: number;
+  lockStaleMs?: number;
+}
+
+export interface WorkItem {
+  description: string;
+  status: ItemStatus;
+  claimed_by: string | null;
+  line: number;
+  section: string | null;
+}
+
+export interface StatusCounts {
+  available: number;
+  in_progress: number;
+  completed: number;
+}
+
+export interface ItemRef {
+  description: string;
+  line?: number;
+  agentId?: string;
+}
+
+export interface ItemChange {
+  success: true;
+  description: string;
+  status: ItemStatus;
+  line: number;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
+/**
+ * The shared board's rules: who may claim, complete and release what, how items are added and how agents keep
+ * memory. Knows nothing of MCP; every change is decided inside the store's lock on the file as it is on disk.
+ */
+export class BoardManager {
+  readonly store: Store;
+  readonly agentId: string | undefined;
+  private lastParse: { text: string; board: Board } | undefined;
+
+  constructor(options: BoardManagerOptions) {
+    this.agentId = options.agentId;
+    this.store = new Store({
+      root: options.root,
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      lockStaleMs: options.lockStaleMs,
+    });
+  }
+
+  async listItems(filter: { status?: ItemStatus; claimedBy?: string } = {}): Promise<
+    Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts }>
+  > {
+    return guard(async () => {
+      const text = await this.store.read(this.store.paths.stateFile);
+      const all = text === null ? [] : this.parse(text).items;
+      const counts: StatusCounts = { available: 0, in_progress: 0, completed: 0 };
+      for (const item of all) counts[item.status]++;
+      const items = all
+        .filter((item) => filter.status === undefined || item.status === filter.status)
+        .filter((item) => filter.claimedBy === undefined || item.claimedBy === filter.claimedBy)
+        .map(toWorkItem);
+      return { success: true as const, items, counts };
+    });
+  }
+
+  /** Take an available item. Claiming an item you already hold succeeds again, so retries are safe. */
+  async claim(ref: ItemRef): Promise<Outcome<ItemChange & { claimed_by: string }>> {
+    return this.changeItem(ref, (item, agent, text, board) => {
+      if (item.status === "completed") return alreadyComplete(item);
+      if (item.status === "in_progress" && item.claimedBy !== agent) {
+        return failure(
+          "not_available",
+          `\`${item.description}\` is already claimed by \`${item.claimedBy}\``,
+          "Pick another item: get_work_items with status `available`.",
+          { status: item.status, claimed_by: item.claimedBy },
+        );
+      }
+      const result = { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line };
+      if (item.status === "in_progress") return { result };
+      return { result, write: claimItem(text, board, item, agent) };
+    });
+  }
+
+  /** Mark an item you hold as done. */
+  async complete(ref: ItemRef): Promise<Outcome<ItemChange>> {
+    return this.changeItem(ref, (item, agent, text, board) => {
+      if (item.status === "completed") return alreadyComplete(item);
+      const notYours = notOwner(item, agent, "complete");
+      if (notYours) return notYours;
+      return {
+        result: { success: true as const, description: item.description, status: "completed" as const, line: item.line },
+        write: completeItem(text, board, item),
+      };
+    });
+  }
+
+  /** Give back an item you hold, unfinished, so another agent can take it. */
+  async release(ref: ItemRef): Promise<Outcome<ItemChange>> {
+    return this.changeItem(ref, (item, agent, text, board) => {
+      if (item.status === "completed") return alreadyComplete(item);
+      const notYours = notOwner(item, agent, "release");
+      if (notYours) return notYours;
+      return {
+        result: { success: true as const, description: item.description, status: "available" as const, line: item.line },
+        write: releaseItem(text, board, item),
+      };
+    });
+  }
+
+  /** Append a new available item to a section (created at the end of the board if missing). */
+  async add(input: { description: string; section?: string }): Promise<Outcome<ItemChange & { section: string }>> {
+    const description = checkDescription(input.description);
+    if (typeof description !== "string") return description;
+    const section = checkSectionTitle(input.section ?? DEFAULT_SECTION);
+    if (typeof section !== "string") return section;
+    return guard(() =>
+      this.store.update<Outcome<ItemChange & { section: string }>>(this.store.paths.stateFile, (current) => {
+        const text = current ?? boardTemplate();
+        const board = this.parse(text);
+        const key = looseKey(description);
+        const twin = board.items.find((item) => item.status !== "completed" && looseKey(item.description) === key);
+        if (twin) {
+          return {
+            result: failure(
+              "duplicate",
+              `\`${twin.description}\` is already on the board (line ${twin.line}, ${twin.status})`,
+              "Do not add it again; claim the existing item, or add a more specific description.",
+              { status: twin.status, claimed_by: twin.claimedBy },
+            ),
+          };
+        }
+        const inserted = addItem(text, board, section, description);
+        const added = this.parse(inserted.text).items.find((item) => item.line === inserted.line);
+        return {
+          result: {
+            success: true as const,
+            description,
+            status: "available" as const,
+            line: inserted.line,
+            section: added?.section ?? section,
+          },
+          write: inserted.text,
+        };
+      }),
+    );
+  }
+
+  async getMemory(input: { agentId?: string } = {}): Promise<
+    Outcome<{ success: true; agent_id: string; content: string; sections: Record<MemorySection, string> }>
+  > {
+    const agent = resolveAgent(this.agentId, input.agentId);
+    if (typeof agent !== "string") return agent;
+    return guard(async () => {
+      const content = (await this.store.read(this.store.paths.agentFile(agent))) ?? memoryTemplate(agent);
+      return { success: true as const, agent_id: agent, content, sections: readMemorySections(content) };
+    });
+  }
+
+  async updateMemory(input: { section: MemorySection; content: string; append?: boolean; agentId?: string }): Promise<
+    Outcome<{ success: true; agent_id: string; section: MemorySection; preview: string }>
+  > {
+    const agent = resolveAgent(this.agentId, input.agentId);
+    if (typeof agent !== "string") return agent;
+    if (!(input.section in MEMORY_SECTIONS)) {
+      return failure("invalid_input", `section \`${input.section}\` is not a memory section`, "Use `scratchpad`, `subtasks` or `notes`.", {
+        field: "section",
+      });
+    }
+    const tooBig = checkMemoryContent(input.content);
+    if (tooBig) return tooBig;
+    if (breaksSections(input.content)) {
+      return failure(
+        "invalid_input",
+        "content contains a level-1 or level-2 heading, which would split your memory file's sections",
+        "Use `###` or deeper headings inside a section.",
+        { field: "content" },
+      );
+    }
+    return guard(() =>
+      this.store.update(this.store.paths.agentFile(agent), (current) => {
+        const text = current ?? memoryTemplate(agent);
+        const updated = writeMemorySection(text, input.section, input.content, input.append ?? false);
+        const preview = readMemorySections(updated)[input.section].slice(0, 200);
+        const result = { success: true as const, agent_id: agent, section: input.section, preview };
+        return updated === current ? { result } : { result, write: updated };
+      }),
+    );
+  }
+
+  private async changeItem<T extends { success: true }>(
+    ref: ItemRef,
+    decide: (item: BoardItem, agent: string, text: string, board: Board) => Failure | { result: T; write?: string },
+  ): Promise<Outcome<T>> {
+    const agent = resolveAgent(this.agentId, ref.agentId);
+    if (typeof agent !== "string") return agent;
+    const description = checkDescription(ref.description);
+    if (typeof description !== "string") return description;
+    const badLine = checkLine(ref.line);
+    if (badLine) return badLine;
+    return guard(() =>
+      this.store.update<Outcome<T>>(this.store.paths.stateFile, (current) => {
+        const board = this.parse(current ?? "");
+        const item = findItem(board.items, description, ref.line);
+        if (isFailure(item)) return { result: item };
+        const decision = decide(item, agent, current ?? "", board);
+        return "result" in decision ? decision : { result: decision };
+      }),
+    );
+  }
+
+  // Parsing is the expensive step; the same file version is parsed once, however many calls read it.
+  private parse(text: string): Board {
+    if (this.lastParse?.text !== text) this.lastParse = { text, board: parseBoard(text) };
+    return this.lastParse.board;
+  }
+}
+
+function toWorkItem(item: BoardItem): WorkItem {
+  return {
+    description: item.description,
+    status: item.status,
+    claimed_by: item.claimedBy,
+    line: item.line,
+    section: item.section,
+  };
+}
+
+function alreadyComplete(item: BoardItem): Failure {
+  return failure("already_complete", `\`${item.description}\` is already completed`, "Nothing to do; pick another item.", {
+    status: item.status,
+  });
+}
+
+function notOwner(item: BoardItem, agent: string, verb: "complete" | "release"): Failure | undefined {
+  if (item.claimedBy === agent) return undefined;
+  if (item.claimedBy === null) {
+    return failure(
+      "not_owner",
+      `\`${item.description}\` is not claimed by anyone`,
+      verb === "complete" ? "Claim it with claim_item first, then complete it." : "Nothing to release: it is already available.",
+      { status: item.status, claimed_by: null },
+    );
+  }
+  return failure(
+    "not_owner",
+    `\`${item.description}\` is claimed by \`${item.claimedBy}\`, not by \`${agent}\``,
+    `Only \`${item.claimedBy}\` may ${verb} it; work on items you claimed.`,
+    { status: item.status, claimed_by: item.claimedBy },
+  );
+}
+
+/** Turn the store's errors into reasons an agent can act on; nothing was written when these happen. */
+async function guard<T extends { success: true }>(run: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof LockTimeoutError) {
+      return failure("lock_timeout", error.message, "Another process holds the .hfs lock; wait a little and retry the same call.");
+    }
+    if (error instanceof ConcurrentEditError) {
+      return failure("file_error", error.message, "Someone keeps saving the file; retry the call in a moment.");
+    }
+    if (error instanceof FileError) {
+      return failure("file_error", error.message, "Ask a person to fix the file (nothing was written), then retry.");
+    }
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (typeof code === "string") {
+      return failure("file_error", `file system error ${code}: ${(error as Error).message}`, "Nothing was written. Check disk space and permissions, then retry.");
+    }
+    throw error;
+  }
+}

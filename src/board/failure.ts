@@ -1,0 +1,43 @@
+import type { ItemStatus } from "../markdown/index.js";
+
+/** Every way a call can fail. Agents branch on `reason`; `hint` tells them what to do next. */
+export const FAILURE_REASONS = [
+  "not_found",
+  "ambiguous",
+  "not_available",
+  "not_owner",
+  "already_complete",
+  "duplicate",
+  "invalid_input",
+  "agent_id_required",
+  "agent_mismatch",
+  "lock_timeout",
+  "file_error",
+] as const;
+
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export interface Failure {
+  success: false;
+  reason: FailureReason;
+  /** One sentence for the agent: what happened, with the offending value. */
+  message: string;
+  /** What to do next. */
+  hint: string;
+  suggestions?: string[];
+  candidates?: { description: string; line: number }[];
+  status?: ItemStatus;
+  claimed_by?: string | null;
+  field?: string;
+}
+
+/** A call's result: its success shape (which carries `success: true`) or a Failure. */
+export type Outcome<T extends { success: true }> = T | Failure;
+
+export function failure(reason: FailureReason, message: string, hint: string, extra: Partial<Failure> = {}): Failure {
+  return { success: false, reason, message, hint, ...extra };
+}
+
+export function isFailure(value: object): value is Failure {
+  return (value as Partial<Failure>).success === false;
+}

@@ -1,0 +1,72 @@
+import type { BoardItem } from "../markdown/index.js";
+import { failure, type Failure } from "./failure.js";
+
+/** Case and runs of whitespace do not tell items apart when matching loosely. */
+export function looseKey(text: string): string {
+  return text.trim().replace(/\s+/g, " ").toLowerCase();
+}
+
+/**
+ * Resolve a description (and optional line) to one item. An exact match wins; failing that, a unique loose
+ * match. Several matches are `ambiguous` unless `line` picks one of them. `line` only chooses among matches:
+ * a stale line (the board moved) still finds a uniquely described item.
+ */
+export function findItem(items: readonly BoardItem[], description: string, line?: number): Failure | BoardItem {
+  let matches = items.filter((item) => item.description === description);
+  if (matches.length === 0) {
+    const key = looseKey(description);
+    matches = items.filter((item) => looseKey(item.description) === key);
+  }
+  if (matches.length === 0) {
+    const suggestions = closestDescriptions(items, description, 3);
+    return failure(
+      "not_found",
+      `no item is described as \`${description}\``,
+      suggestions.length > 0
+        ? "Call get_work_items and copy the description exactly; the closest ones are in `suggestions`."
+        : "The board has no items; call get_work_items, or add_item to create one.",
+      { suggestions },
+    );
+  }
+  const atLine = line === undefined ? undefined : matches.find((item) => item.line === line);
+  if (atLine) return atLine;
+  if (matches.length === 1) return matches[0]!;
+  return failure(
+    "ambiguous",
+    `${matches.length} items are described as \`${description}\``,
+    "Pass `line` with the description to pick one of `candidates`.",
+    { candidates: matches.map((item) => ({ description: item.description, line: item.line })) },
+  );
+}
+
+/** Up to `count` descriptions most similar to `text` (bigram overlap), best first. */
+export function closestDescriptions(items: readonly BoardItem[], text: string, count: number): string[] {
+  const target = bigrams(looseKey(text));
+  const unique = [...new Set(items.map((item) => item.description))];
+  return unique
+    .map((description) => ({ description, score: dice(target, bigrams(looseKey(description))) }))
+    .filter((scored) => scored.score > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, count)
+    .map((scored) => scored.description);
+}
+
+function bigrams(text: string): Map<string, number> {
+  const grams = new Map<string, number>();
+  for (let i = 0; i < text.length - 1; i++) {
+    const gram = text.slice(i, i + 2);
+    grams.set(gram, (grams.get(gram) ?? 0) + 1);
+  }
+  return grams;
+}
+
+function dice(a: Map<string, number>, b: Map<string, number>): number {
+  let shared = 0;
+  let total = 0;
+  for (const [gram, n] of a) {
+    shared += Math.min(n, b.get(gram) ?? 0);
+    total += n;
+  }
+  for (const n of b.values()) total += n;
+  return total === 0 ? 0 : (2 * shared) / total;
+}

@@ -1,0 +1,81 @@
+import { failure, type Failure } from "./failure.js";
+
+const AGENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+// Names Windows reserves for devices, with or without an extension: `nul.md` cannot be created there.
+const DEVICE_NAME = /^(con|nul|prn|aux|com[1-9]|lpt[1-9])$/;
+// C0 controls other than tab, and DEL: they have no business in a one-line description.
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+export const DESCRIPTION_MAX = 500;
+export const SECTION_MAX = 200;
+export const MEMORY_CONTENT_MAX_BYTES = 64 * 1024;
+
+export function checkAgentId(id: string, field = "agent_id"): Failure | undefined {
+  if (!AGENT_ID.test(id)) {
+    return failure(
+      "invalid_input",
+      `agent id \`${truncate(id)}\` is not valid`,
+      "Use 1-64 characters: lowercase letters, digits, `-` or `_`, starting with a letter or digit (e.g. `agent-1`).",
+      { field },
+    );
+  }
+  if (DEVICE_NAME.test(id)) {
+    return failure("invalid_input", `agent id \`${id}\` is a reserved device name on Windows`, "Pick another id, e.g. `agent-1`.", {
+      field,
+    });
+  }
+  return undefined;
+}
+
+/** A description as stored: trimmed, one line, 1-500 characters, and unable to pose as a claim marker. */
+export function checkDescription(raw: string, field = "description"): Failure | string {
+  const description = raw.trim();
+  const bad = (why: string, hint: string) =>
+    failure("invalid_input", `${field} \`${truncate(raw)}\` ${why}`, hint, { field });
+  if (description.length === 0) return bad("is empty", "Give the item's text, e.g. `Build auth`.");
+  if (/[\r\n]/.test(description)) return bad("spans several lines", "Use one line; put details in your memory notes.");
+  if (CONTROL.test(description)) return bad("contains control characters", "Use plain printable text.");
+  if (description.length > DESCRIPTION_MAX) {
+    return bad(`is ${description.length} characters long`, `Shorten it to at most ${DESCRIPTION_MAX} characters.`);
+  }
+  if (description.includes("[IP:")) {
+    return bad("contains `[IP:`", "Leave out claim markers: claim_item adds them. Give the plain description.");
+  }
+  return description;
+}
+
+export function checkSectionTitle(raw: string): Failure | string {
+  const title = raw.trim();
+  if (title.length === 0 || title.length > SECTION_MAX || /[\r\n]/.test(title) || CONTROL.test(title)) {
+    return failure(
+      "invalid_input",
+      `section \`${truncate(raw)}\` is not a usable heading`,
+      `Give a one-line heading text of 1-${SECTION_MAX} characters, e.g. \`Available Work Items\`.`,
+      { field: "section" },
+    );
+  }
+  return title.replace(/^#+\s*/, "");
+}
+
+export function checkLine(line: number | undefined): Failure | undefined {
+  if (line === undefined || (Number.isInteger(line) && line >= 1)) return undefined;
+  return failure("invalid_input", `line \`${line}\` is not a line number`, "Pass the 1-based `line` that get_work_items reported, or omit it.", {
+    field: "line",
+  });
+}
+
+export function checkMemoryContent(content: string): Failure | undefined {
+  const bytes = Buffer.byteLength(content, "utf8");
+  if (bytes <= MEMORY_CONTENT_MAX_BYTES) return undefined;
+  return failure(
+    "invalid_input",
+    `content is ${bytes} bytes, over the ${MEMORY_CONTENT_MAX_BYTES}-byte limit for one call`,
+    "Save less at once: summarise, or split it over several calls with append: true.",
+    { field: "content" },
+  );
+}
+
+function truncate(value: string): string {
+  const oneLine = JSON.stringify(value).slice(1, -1);
+  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+}
