@@ -1,0 +1,3 @@
+export { createServer, INSTRUCTIONS, type ServerOptions } from "./server.js";
+export { BoardManager, FAILURE_REASONS, type BoardManagerOptions, type Failure, type FailureReason, type WorkItem } from "./board/index.js";
+export { TOOLS } from "./tools/index.js";

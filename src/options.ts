@@ -1,0 +1,82 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS } from "./board/index.js";
+
+export interface CliOptions {
+  root: string;
+  agentId?: string;
+  lockTimeoutMs: number;
+}
+
+export type ParsedCli = { kind: "run"; options: CliOptions } | { kind: "exit"; code: number; message: string };
+
+export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS]
+
+An MCP stdio server that lets several agents share work through .hfs/state.md.
+
+  --root DIR            project folder holding .hfs/ (env HFS_ROOT; default: the working directory)
+  --agent-id ID         the agent this server acts for (env HFS_AGENT_ID); e.g. agent-1
+  --lock-timeout-ms MS  how long a write waits for the .hfs lock (env HFS_LOCK_TIMEOUT_MS; default ${DEFAULT_LOCK_TIMEOUT_MS})
+  --help, --version`;
+
+/** argv and environment → options, or the reason to stop. Flags win over environment variables. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, version: string): ParsedCli {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        root: { type: "string" },
+        "agent-id": { type: "string" },
+        "lock-timeout-ms": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return { kind: "exit", code: 2, message: `${(error as Error).message}\n\n${USAGE}` };
+  }
+  if (values.help) return { kind: "exit", code: 0, message: USAGE };
+  if (values.version) return { kind: "exit", code: 0, message: version };
+
+  const rootGiven = values.root ?? nonEmpty(env.HFS_ROOT);
+  const root = resolve(cwd, rootGiven ?? ".");
+  if (rootGiven === undefined && root === resolve("/")) {
+    return {
+      kind: "exit",
+      code: 2,
+      message:
+        "hfs-mcp was started in `/` (as Claude Desktop starts servers), which is not a project. " +
+        "Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
+    };
+  }
+  if (!isDirectory(root)) return { kind: "exit", code: 2, message: `--root \`${root}\` is not an existing directory.` };
+
+  const agentId = values["agent-id"] ?? nonEmpty(env.HFS_AGENT_ID);
+  if (agentId !== undefined) {
+    const invalid = checkAgentId(agentId, "--agent-id");
+    if (invalid) return { kind: "exit", code: 2, message: `${invalid.message}. ${invalid.hint}` };
+  }
+
+  const timeoutText = values["lock-timeout-ms"] ?? nonEmpty(env.HFS_LOCK_TIMEOUT_MS);
+  const lockTimeoutMs = timeoutText === undefined ? DEFAULT_LOCK_TIMEOUT_MS : Number(timeoutText);
+  if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
+    return { kind: "exit", code: 2, message: `--lock-timeout-ms \`${timeoutText}\` is not a whole number of milliseconds.` };
+  }
+  return { kind: "run", options: { root, agentId, lockTimeoutMs } };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

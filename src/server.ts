@@ -1,0 +1,26 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { BoardManager, type BoardManagerOptions } from "./board/index.js";
+import { registerTools } from "./tools/index.js";
+import { VERSION } from "./version.js";
+
+export interface ServerOptions extends BoardManagerOptions {
+  /** Where diagnostics go; never stdout, which carries the protocol. Defaults to stderr. */
+  log?: (message: string) => void;
+}
+
+export const INSTRUCTIONS = [
+  "hfs-mcp coordinates several agents through a shared board of work items (.hfs/state.md).",
+  "1. get_work_items to see what is available.",
+  "2. claim_item before you start an item; if it fails with not_available, another agent has it: pick another.",
+  "3. complete_item when it is done; release_item if you stop without finishing.",
+  "Use add_item for new work you discover, and update_agent_memory / get_agent_memory for your own notes.",
+].join("\n");
+
+/** An MCP server over the board at `options.root`. Creating it touches no file; connect it to a transport. */
+export function createServer(options: ServerOptions): McpServer {
+  const log = options.log ?? ((message: string) => process.stderr.write(`hfs-mcp: ${message}\n`));
+  const manager = new BoardManager(options);
+  const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS });
+  registerTools(server, manager, log);
+  return server;
+}

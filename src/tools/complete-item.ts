@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { agentIdField, descriptionField, itemChangeShape, lineField } from "./schemas.js";
+import { defineTool } from "./tool.js";
+
+export const completeItem = defineTool({
+  name: "complete_item",
+  title: "Complete a work item",
+  description:
+    "Mark an item you claimed as done (checks it off on the board). Only the agent holding the claim may complete it; " +
+    "`not_owner` means you do not hold it.",
+  input: z.object({ description: descriptionField, line: lineField, agent_id: agentIdField }),
+  output: z.object({ ...itemChangeShape, status: z.literal("completed") }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  handle: (manager, args) => manager.complete({ description: args.description, line: args.line, agentId: args.agent_id }),
+  summarize: (r) => `Completed "${r.description}" (line ${r.line}).`,
+});

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import type { WorkItem } from "../board/index.js";
+import { statusEnum } from "./schemas.js";
+import { defineTool } from "./tool.js";
+
+const workItem = z.object({
+  description: z.string(),
+  status: statusEnum,
+  claimed_by: z.string().nullable(),
+  line: z.number().int(),
+  section: z.string().nullable(),
+});
+
+export const getWorkItems = defineTool({
+  name: "get_work_items",
+  title: "List work items",
+  description:
+    "List the shared board's work items with their status (available, in_progress, completed), holder and line. " +
+    "Call it first to find work, then claim_item before starting. Filters narrow `items`; `counts` always cover the whole board.",
+  input: z.object({
+    status: statusEnum.optional().describe("Only items with this status."),
+    claimed_by: z.string().optional().describe("Only items claimed by this agent id."),
+  }),
+  output: z.object({
+    success: z.literal(true),
+    items: z.array(workItem),
+    counts: z.object({ available: z.number().int(), in_progress: z.number().int(), completed: z.number().int() }),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handle: (manager, args) => manager.listItems({ status: args.status, claimedBy: args.claimed_by }),
+  summarize: ({ items, counts }) => {
+    const head = `${items.length} item(s) shown; board: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`;
+    return [head, ...items.map(renderItem)].join("\n");
+  },
+});
+
+function renderItem(item: WorkItem): string {
+  const holder = item.claimed_by ? ` ${item.claimed_by}` : "";
+  return `L${item.line} [${item.status}${holder}] ${item.description}`;
+}
