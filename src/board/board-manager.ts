@@ -8,6 +8,7 @@ import {
   memoryTemplate,
   MEMORY_SECTIONS,
   parseBoard,
+  patchBoard,
   readMemorySections,
   releaseItem,
   writeMemorySection,
@@ -238,10 +239,14 @@ export class BoardManager {
     );
   }
 
-  // Parsing is the expensive step; the same file version is parsed once, however many calls read it.
+  // Parsing is the expensive step: each file version is parsed at most once, and a version that differs from
+  // the last one only inside one item line (a claim, release or completion, by anyone) is patched, not parsed.
   private parse(text: string): Board {
-    if (this.lastParse?.text !== text) this.lastParse = { text, board: parseBoard(text) };
-    return this.lastParse.board;
+    const last = this.lastParse;
+    if (last?.text === text) return last.board;
+    const board = (last && patchBoard(last.text, last.board, text)) ?? parseBoard(text);
+    this.lastParse = { text, board };
+    return board;
   }
 }
 

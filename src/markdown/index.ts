@@ -1,4 +1,5 @@
 export { parseBoard, type Board, type BoardItem, type BoardHeading } from "./parse-board.js";
+export { patchBoard } from "./patch-board.js";
 export { addItem, claimItem, completeItem, releaseItem, type Insertion } from "./board-edits.js";
 export { boardTemplate, DEFAULT_SECTION } from "./board-template.js";
 export {
