@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { BoardManager } from "./board/index.js";
 import { parseCli } from "./options.js";
 import { createServer } from "./server.js";
 import { hfsPaths, removeOrphanTempFiles } from "./store/index.js";
@@ -20,10 +21,17 @@ async function main(): Promise<void> {
   const removed = [...(await removeOrphanTempFiles(paths.hfsDir)), ...(await removeOrphanTempFiles(paths.agentsDir))];
   if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
 
-  const server = createServer({ ...options, log });
+  const manager = new BoardManager(options);
+  const server = createServer({ ...options, log, manager });
   const transport = new StdioServerTransport();
+  // On SIGTERM, Ctrl-C or the client closing stdin: accept no more calls, let queued writes finish (a write
+  // is never left half-done anyway: files are replaced whole), then exit cleanly with the lock released.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     await server.close().catch(() => undefined);
+    await manager.store.idle();
     process.exit(0);
   };
   process.on("SIGTERM", stop);

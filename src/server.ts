@@ -6,6 +6,8 @@ import { VERSION } from "./version.js";
 export interface ServerOptions extends BoardManagerOptions {
   /** Where diagnostics go; never stdout, which carries the protocol. Defaults to stderr. */
   log?: (message: string) => void;
+  /** An existing manager to serve (the CLI keeps one to drain writes on shutdown); else one is created. */
+  manager?: BoardManager;
 }
 
 export const INSTRUCTIONS = [
@@ -19,7 +21,7 @@ export const INSTRUCTIONS = [
 /** An MCP server over the board at `options.root`. Creating it touches no file; connect it to a transport. */
 export function createServer(options: ServerOptions): McpServer {
   const log = options.log ?? ((message: string) => process.stderr.write(`hfs-mcp: ${message}\n`));
-  const manager = new BoardManager(options);
+  const manager = options.manager ?? new BoardManager(options);
   const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS });
   registerTools(server, manager, log);
   return server;

@@ -66,6 +66,11 @@ export class Store {
     });
   }
 
+  /** Resolves once every queued update has finished (used for a graceful stop). */
+  async idle(): Promise<void> {
+    while (this.queue.isLocked()) await this.queue.waitForUnlock();
+  }
+
   /** Remove temp files left behind by writers that died mid-write. */
   async removeOrphanTempFiles(): Promise<string[]> {
     const removed = await removeOrphanTempFiles(this.paths.hfsDir);
