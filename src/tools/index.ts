@@ -29,7 +29,7 @@ export const TOOLS: readonly Tool[] = [
  * failure an agent can act on, instead of the SDK's plain-text validation error.
  */
 export function registerTools(server: McpServer, manager: BoardManager, log: (message: string) => void): void {
-  const listed = TOOLS.map(toListedTool);
+  const listed = listedTools();
   const byName = new Map(TOOLS.map((tool) => [tool.name, tool]));
   server.server.registerCapabilities({ tools: {} });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
@@ -65,6 +65,11 @@ function invalidArguments(tool: Tool, error: z.ZodError) {
     `Check the arguments against ${tool.name}'s input schema (tools/list) and call again.`,
     field ? { field } : {},
   );
+}
+
+/** The tools as `tools/list` shows them, JSON Schemas included. */
+export function listedTools(): ListedTool[] {
+  return TOOLS.map(toListedTool);
 }
 
 function toListedTool(tool: Tool): ListedTool {
