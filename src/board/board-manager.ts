@@ -1,22 +1,4 @@
-import {
-  addItem,
-  boardTemplate,
-  breaksSections,
-  claimItem,
-  completeItem,
-  DEFAULT_SECTION,
-  memoryTemplate,
-  MEMORY_SECTIONS,
-  parseBoard,
-  patchBoard,
-  readMemorySections,
-  releaseItem,
-  writeMemorySection,
-  type Board,
-  type BoardItem,
-  type ItemStatus,
-  type MemorySection,
-} from "../markdown/index.js";
+import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/index.js";
 import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
 import { failure, isFailure, type Failure, type Outcome } from "./failure.js";
 import { findItem, looseKey } from "./find-item.js";
@@ -60,6 +42,15 @@ export interface ItemChange {
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
+type Markdown = typeof import("../markdown/index.js");
+let markdownModule: Promise<Markdown> | undefined;
+
+// The markdown parser is the heaviest part of the server; load it with the first call, not at start-up.
+function loadMarkdown(): Promise<Markdown> {
+  markdownModule ??= import("../markdown/index.js");
+  return markdownModule;
+}
+
 /**
  * The shared board's rules: who may claim, complete and release what, how items are added and how agents keep
  * memory. Knows nothing of MCP; every change is decided inside the store's lock on the file as it is on disk.
@@ -82,8 +73,9 @@ export class BoardManager {
     Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts }>
   > {
     return guard(async () => {
+      const md = await loadMarkdown();
       const text = await this.store.read(this.store.paths.stateFile);
-      const all = text === null ? [] : this.parse(text).items;
+      const all = text === null ? [] : this.parse(md, text).items;
       const counts: StatusCounts = { available: 0, in_progress: 0, completed: 0 };
       for (const item of all) counts[item.status]++;
       const items = all
@@ -96,7 +88,7 @@ export class BoardManager {
 
   /** Take an available item. Claiming an item you already hold succeeds again, so retries are safe. */
   async claim(ref: ItemRef): Promise<Outcome<ItemChange & { claimed_by: string }>> {
-    return this.changeItem(ref, (item, agent, text, board) => {
+    return this.changeItem(ref, (md, item, agent, text, board) => {
       if (item.status === "completed") return alreadyComplete(item);
       if (item.status === "in_progress" && item.claimedBy !== agent) {
         return failure(
@@ -108,32 +100,32 @@ export class BoardManager {
       }
       const result = { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line };
       if (item.status === "in_progress") return { result };
-      return { result, write: claimItem(text, board, item, agent) };
+      return { result, write: md.claimItem(text, board, item, agent) };
     });
   }
 
   /** Mark an item you hold as done. */
   async complete(ref: ItemRef): Promise<Outcome<ItemChange>> {
-    return this.changeItem(ref, (item, agent, text, board) => {
+    return this.changeItem(ref, (md, item, agent, text, board) => {
       if (item.status === "completed") return alreadyComplete(item);
       const notYours = notOwner(item, agent, "complete");
       if (notYours) return notYours;
       return {
         result: { success: true as const, description: item.description, status: "completed" as const, line: item.line },
-        write: completeItem(text, board, item),
+        write: md.completeItem(text, board, item),
       };
     });
   }
 
   /** Give back an item you hold, unfinished, so another agent can take it. */
   async release(ref: ItemRef): Promise<Outcome<ItemChange>> {
-    return this.changeItem(ref, (item, agent, text, board) => {
+    return this.changeItem(ref, (md, item, agent, text, board) => {
       if (item.status === "completed") return alreadyComplete(item);
       const notYours = notOwner(item, agent, "release");
       if (notYours) return notYours;
       return {
         result: { success: true as const, description: item.description, status: "available" as const, line: item.line },
-        write: releaseItem(text, board, item),
+        write: md.releaseItem(text, board, item),
       };
     });
   }
@@ -142,12 +134,13 @@ export class BoardManager {
   async add(input: { description: string; section?: string }): Promise<Outcome<ItemChange & { section: string }>> {
     const description = checkDescription(input.description);
     if (typeof description !== "string") return description;
-    const section = checkSectionTitle(input.section ?? DEFAULT_SECTION);
+    const md = await loadMarkdown();
+    const section = checkSectionTitle(input.section ?? md.DEFAULT_SECTION);
     if (typeof section !== "string") return section;
     return guard(() =>
       this.store.update<Outcome<ItemChange & { section: string }>>(this.store.paths.stateFile, (current) => {
-        const text = current ?? boardTemplate();
-        const board = this.parse(text);
+        const text = current ?? md.boardTemplate();
+        const board = this.parse(md, text);
         const key = looseKey(description);
         const twin = board.items.find((item) => item.status !== "completed" && looseKey(item.description) === key);
         if (twin) {
@@ -160,8 +153,8 @@ export class BoardManager {
             ),
           };
         }
-        const inserted = addItem(text, board, section, description);
-        const added = this.parse(inserted.text).items.find((item) => item.line === inserted.line);
+        const inserted = md.addItem(text, board, section, description);
+        const added = this.parse(md, inserted.text).items.find((item) => item.line === inserted.line);
         return {
           result: {
             success: true as const,
@@ -182,8 +175,9 @@ export class BoardManager {
     const agent = resolveAgent(this.agentId, input.agentId);
     if (typeof agent !== "string") return agent;
     return guard(async () => {
-      const content = (await this.store.read(this.store.paths.agentFile(agent))) ?? memoryTemplate(agent);
-      return { success: true as const, agent_id: agent, content, sections: readMemorySections(content) };
+      const md = await loadMarkdown();
+      const content = (await this.store.read(this.store.paths.agentFile(agent))) ?? md.memoryTemplate(agent);
+      return { success: true as const, agent_id: agent, content, sections: md.readMemorySections(content) };
     });
   }
 
@@ -192,14 +186,15 @@ export class BoardManager {
   > {
     const agent = resolveAgent(this.agentId, input.agentId);
     if (typeof agent !== "string") return agent;
-    if (!(input.section in MEMORY_SECTIONS)) {
+    const md = await loadMarkdown();
+    if (!(input.section in md.MEMORY_SECTIONS)) {
       return failure("invalid_input", `section \`${input.section}\` is not a memory section`, "Use `scratchpad`, `subtasks` or `notes`.", {
         field: "section",
       });
     }
     const tooBig = checkMemoryContent(input.content);
     if (tooBig) return tooBig;
-    if (breaksSections(input.content)) {
+    if (md.breaksSections(input.content)) {
       return failure(
         "invalid_input",
         "content contains a level-1 or level-2 heading, which would split your memory file's sections",
@@ -209,9 +204,9 @@ export class BoardManager {
     }
     return guard(() =>
       this.store.update(this.store.paths.agentFile(agent), (current) => {
-        const text = current ?? memoryTemplate(agent);
-        const updated = writeMemorySection(text, input.section, input.content, input.append ?? false);
-        const preview = readMemorySections(updated)[input.section].slice(0, 200);
+        const text = current ?? md.memoryTemplate(agent);
+        const updated = md.writeMemorySection(text, input.section, input.content, input.append ?? false);
+        const preview = md.readMemorySections(updated)[input.section].slice(0, 200);
         const result = { success: true as const, agent_id: agent, section: input.section, preview };
         return updated === current ? { result } : { result, write: updated };
       }),
@@ -220,7 +215,7 @@ export class BoardManager {
 
   private async changeItem<T extends { success: true }>(
     ref: ItemRef,
-    decide: (item: BoardItem, agent: string, text: string, board: Board) => Failure | { result: T; write?: string },
+    decide: (md: Markdown, item: BoardItem, agent: string, text: string, board: Board) => Failure | { result: T; write?: string },
   ): Promise<Outcome<T>> {
     const agent = resolveAgent(this.agentId, ref.agentId);
     if (typeof agent !== "string") return agent;
@@ -228,12 +223,13 @@ export class BoardManager {
     if (typeof description !== "string") return description;
     const badLine = checkLine(ref.line);
     if (badLine) return badLine;
+    const md = await loadMarkdown();
     return guard(() =>
       this.store.update<Outcome<T>>(this.store.paths.stateFile, (current) => {
-        const board = this.parse(current ?? "");
+        const board = this.parse(md, current ?? "");
         const item = findItem(board.items, description, ref.line);
         if (isFailure(item)) return { result: item };
-        const decision = decide(item, agent, current ?? "", board);
+        const decision = decide(md, item, agent, current ?? "", board);
         return "result" in decision ? decision : { result: decision };
       }),
     );
@@ -241,10 +237,10 @@ export class BoardManager {
 
   // Parsing is the expensive step: each file version is parsed at most once, and a version that differs from
   // the last one only inside one item line (a claim, release or completion, by anyone) is patched, not parsed.
-  private parse(text: string): Board {
+  private parse(md: Markdown, text: string): Board {
     const last = this.lastParse;
     if (last?.text === text) return last.board;
-    const board = (last && patchBoard(last.text, last.board, text)) ?? parseBoard(text);
+    const board = (last && md.patchBoard(last.text, last.board, text)) ?? md.parseBoard(text);
     this.lastParse = { text, board };
     return board;
   }
