@@ -3,7 +3,7 @@
  * outside the edited line — line endings, a BOM, trailing spaces, a missing final newline — survive as they were.
  */
 
-export type LineEnding = "\n" | "\r\n";
+export type LineEnding = "\n" | "\r\n" | "\r";
 
 export interface LineSpan {
   /** Offset of the first character of the line (after a BOM on line 1). */
@@ -15,14 +15,19 @@ export interface LineSpan {
 }
 
 const BOM = "\uFEFF";
+const LF = 10;
+const CR = 13;
 
-/** Offsets where each line starts; index 0 is line 1. A BOM belongs to no line's content. */
+/**
+ * Offsets where each line starts; index 0 is line 1. A BOM belongs to no line's content. Like CommonMark (and so
+ * like the parser's positions), a line ends at LF, CRLF or a lone CR.
+ */
 export function lineStarts(text: string): number[] {
   const starts = [text.startsWith(BOM) ? 1 : 0];
-  let at = text.indexOf("\n");
-  while (at !== -1) {
-    starts.push(at + 1);
-    at = text.indexOf("\n", at + 1);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === LF) starts.push(i + 1);
+    else if (code === CR && text.charCodeAt(i + 1) !== LF) starts.push(i + 1);
   }
   return starts;
 }
@@ -32,23 +37,29 @@ export function lineSpan(text: string, starts: readonly number[], line: number):
   const start = starts[line - 1];
   if (start === undefined) return undefined;
   const following = starts[line];
-  const next = following ?? text.length;
-  let end = next;
-  if (following !== undefined) {
-    end -= 1;
-    if (text.charCodeAt(end - 1) === 13) end -= 1;
+  if (following === undefined) return { start, end: text.length, next: text.length };
+  const crlf = text.charCodeAt(following - 1) === LF && text.charCodeAt(following - 2) === CR;
+  return { start, end: following - (crlf ? 2 : 1), next: following };
+}
+
+/** Offset just past the content of the line that starts at `from`. */
+export function lineContentEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === LF || code === CR) return i;
   }
-  return { start, end, next };
+  return text.length;
 }
 
 /** The file's own line ending: that of its first line break, LF for a file without one. */
 export function detectLineEnding(text: string): LineEnding {
-  const at = text.indexOf("\n");
-  return at > 0 && text.charCodeAt(at - 1) === 13 ? "\r\n" : "\n";
+  const at = lineContentEnd(text, 0);
+  if (at === text.length || text.charCodeAt(at) === LF) return "\n";
+  return text.charCodeAt(at + 1) === LF ? "\r\n" : "\r";
 }
 
 export function endsWithLineBreak(text: string): boolean {
-  return text.endsWith("\n");
+  return text.endsWith("\n") || text.endsWith("\r");
 }
 
 /** Replace the content of one line (not its line ending). */

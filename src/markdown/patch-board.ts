@@ -1,3 +1,4 @@
+import { lineContentEnd } from "./lines.js";
 import type { Board, BoardItem } from "./parse-board.js";
 import { parseTaskLine } from "./task-line.js";
 
@@ -81,11 +82,4 @@ function itemIndexAt(items: readonly BoardItem[], line: number): number {
     else high = mid - 1;
   }
   return -1;
-}
-
-function lineContentEnd(text: string, from: number): number {
-  let end = text.indexOf("\n", from);
-  if (end === -1) return text.length;
-  if (text.charCodeAt(end - 1) === 13) end--;
-  return end;
 }
