@@ -39,7 +39,7 @@ export function writeMemorySection(text: string, key: MemorySection, content: st
     return `${text}${lead}## ${title}${body}${finalBreak || text.length === 0 ? eol : ""}`;
   }
   const existing = trimBlankLines(text.slice(range.start, range.end));
-  const body = append && existing ? `${existing}${eol}${incoming}` : incoming;
+  const body = append && existing ? appended(existing, incoming, eol) : incoming;
   const lead = range.headingHasBreak ? "" : eol;
   const replacement = range.followedByHeading
     ? `${lead}${body ? `${eol}${body}${eol}` : ""}${eol}`
@@ -78,6 +78,13 @@ function bodyRange(text: string, starts: number[], headings: BoardHeading[], tit
 
 function memoryHeadings(text: string): BoardHeading[] {
   return collectHeadings(parseMarkdown(text));
+}
+
+// Appended text starts on the next line, unless that would turn the old last line into a setext heading
+// (content starting with `---` or `===`): then a blank line keeps the two apart.
+function appended(existing: string, incoming: string, eol: LineEnding): string {
+  const joined = `${existing}${eol}${incoming}`;
+  return breaksSections(joined) ? `${existing}${eol}${eol}${incoming}` : joined;
 }
 
 function normaliseContent(content: string, eol: LineEnding): string {
