@@ -27,15 +27,19 @@ export interface Insertion {
 }
 
 /**
- * Add `- [ ] <description>` as the last item of a section: below the section's last item and its nested lines,
- * or right under the heading (after a blank line) when the section has no items. A missing section is created
+ * Add `- [ ] <description>` as the last item directly under a section's heading: below the last such item and
+ * its nested lines (and any list item enclosing it), or right under the heading (after a blank line) when the
+ * section has no items of its own. A missing section is created
  * at the end of the file. Uses the file's own line ending and keeps its final newline, or its lack of one.
  */
 export function addItem(text: string, board: Board, sectionTitle: string, description: string): Insertion {
   const item = `- [ ] ${description}`;
   const section = findSection(board.headings, sectionTitle, board.starts.length);
   if (!section) return appendSection(text, board, sectionTitle, item);
-  const inSection = board.items.filter((it) => it.line >= section.firstLine && it.line <= section.lastLine);
+  // Items directly under the heading: a new item must not land inside one of its sub-sections.
+  const firstSubsection = board.headings.find((h) => h.line > section.heading.line && h.line <= section.lastLine);
+  const lastDirectLine = firstSubsection ? firstSubsection.line - 1 : section.lastLine;
+  const inSection = board.items.filter((it) => it.line >= section.firstLine && it.line <= lastDirectLine);
   if (inSection.length === 0) return insertAfterLine(text, board, section.heading.endLine, ["", item]);
   const lastEnd = Math.max(...inSection.map((it) => it.endLine));
   return insertAfterLine(text, board, lastEnd, [item]);

@@ -9,7 +9,10 @@ export type { BoardHeading } from "./sections.js";
 export interface BoardItem {
   /** 1-based line of the item's checkbox. */
   line: number;
-  /** Last line of the item, nested lines included: where a sibling added after it goes. */
+  /**
+   * Last line of the outermost list item that contains this one (itself when it is not nested), nested lines
+   * included: a new item inserted after this line cannot cut into an existing item's content.
+   */
   endLine: number;
   description: string;
   status: ItemStatus;
@@ -35,15 +38,14 @@ export function parseBoard(text: string): Board {
   const tree = parseMarkdown(text);
   const starts = lineStarts(text);
   const headings: BoardHeading[] = [];
-  const listItems: ListItem[] = [];
-  collect(tree, headings, listItems);
+  const listItems: FoundItem[] = [];
+  collect(tree, headings, listItems, undefined);
 
   const items: BoardItem[] = [];
   let headingIndex = -1;
-  for (const node of listItems) {
+  for (const { node, endLine } of listItems) {
     const first = node.children[0];
     const line = first?.position?.start.line;
-    const endLine = node.position?.end.line;
     if (line === undefined || endLine === undefined) continue;
     const span = lineSpan(text, starts, line);
     if (!span) continue;
@@ -63,12 +65,22 @@ export function parseBoard(text: string): Board {
   return { items, headings, lineEnding: detectLineEnding(text), starts };
 }
 
-// Document order: headings and list items each come out sorted by line, which section lookup relies on.
-function collect(node: Nodes, headings: BoardHeading[], listItems: ListItem[]): void {
+interface FoundItem {
+  node: ListItem;
+  endLine: number | undefined;
+}
+
+// Document order: headings and task items each come out sorted by line, which section lookup relies on.
+// `outerEnd` is the end line of the outermost list item around `node`, if any.
+function collect(node: Nodes, headings: BoardHeading[], found: FoundItem[], outerEnd: number | undefined): void {
   if (node.type === "heading") {
     headings.push(toBoardHeading(node));
     return;
   }
-  if (node.type === "listItem" && typeof node.checked === "boolean") listItems.push(node);
-  if ("children" in node) for (const child of node.children) collect(child, headings, listItems);
+  let end = outerEnd;
+  if (node.type === "listItem") {
+    end ??= node.position?.end.line;
+    if (typeof node.checked === "boolean") found.push({ node, endLine: end });
+  }
+  if ("children" in node) for (const child of node.children) collect(child, headings, found, end);
 }
