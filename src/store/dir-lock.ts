@@ -1,21 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readdir, rename, rmdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { DirWatch } from "./dir-watch.js";
 import { LockTimeoutError } from "./file-error.js";
 import { isProcessAlive } from "./process-alive.js";
 
 /**
  * A cross-process lock on the `.hfs/` folder, safe to take from any language (see README, "Lock protocol"):
  *
- *   .hfs/.lock/                               exists while someone holds the lock (mkdir is atomic)
+ *   .hfs/.lock/                               exists while someone holds the lock
  *   .hfs/.lock/owner~<pid>~<host>~<nonce>     names the holder; its mtime is the heartbeat
  *
- * The holder's identity lives in the file *name*, so reading who holds the lock and taking over a stale lock
- * are single atomic operations: a waiter that judges `owner~A` stale renames that exact name to its own. Only
- * one waiter's rename of a given name can succeed, so only one can take over; a lock that changed hands in the
- * meantime has another name and is never broken by mistake. Nobody ever removes a lock dir that holds an owner.
+ * Acquiring builds a private directory that already holds the owner file, then renames it to `.lock`: rename
+ * fails on a non-empty directory, so the lock never exists without its owner, and an empty `.lock` left by a
+ * holder killed mid-release is simply replaced. The holder's identity lives in the owner file's *name*, so
+ * taking over a stale lock is one atomic rename of that exact name to the new owner's: only one waiter can win
+ * it, and a lock that changed hands meanwhile has another name and is never broken by mistake. Nobody removes a
+ * lock directory that holds an owner file.
  */
 
 export const LOCK_DIR_NAME = ".lock";
@@ -48,11 +50,13 @@ const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 
 export class DirLock {
   readonly lockDir: string;
+  private readonly dir: string;
   private readonly timeoutMs: number;
   private readonly staleMs: number;
   private readonly heartbeatMs: number;
 
   constructor(options: DirLockOptions) {
+    this.dir = options.dir;
     this.lockDir = join(options.dir, LOCK_DIR_NAME);
     this.timeoutMs = options.timeoutMs;
     this.staleMs = options.staleMs ?? 10_000;
@@ -63,32 +67,41 @@ export class DirLock {
     const ownerName = `${OWNER_PREFIX}${process.pid}~${HOST}~${randomBytes(8).toString("hex")}`;
     const started = Date.now();
     let lastHolder: string | undefined;
-    for (let attempt = 0; ; attempt++) {
-      if (await this.tryCreate(ownerName)) return this.lease(ownerName);
-      const seen = await this.inspect();
-      if (seen.kind === "stale" && (await this.tryTakeOver(seen.owner.name, ownerName))) return this.lease(ownerName);
-      if (seen.kind !== "gone") lastHolder = `pid ${seen.owner.pid} on ${seen.owner.host}`;
-      const waited = Date.now() - started;
-      if (waited >= this.timeoutMs) throw new LockTimeoutError(this.timeoutMs, lastHolder);
-      // Retry at once when the lock just went away or changed hands; otherwise wait for the holder.
-      if (seen.kind === "held") await sleep(Math.min(backoffMs(attempt), Math.max(1, this.timeoutMs - waited)));
+    let changes: DirWatch | undefined;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (await this.tryCreate(ownerName)) return this.lease(ownerName);
+        const seen = await this.inspect();
+        if (seen.kind === "stale" && (await this.tryTakeOver(seen.owner.name, ownerName))) return this.lease(ownerName);
+        if (seen.kind !== "gone") lastHolder = `pid ${seen.owner.pid} on ${seen.owner.host}`;
+        const waited = Date.now() - started;
+        if (waited >= this.timeoutMs) throw new LockTimeoutError(this.timeoutMs, lastHolder);
+        // Retry at once when the lock just went away or changed hands; otherwise wait for the holder to let go.
+        if (seen.kind !== "held") continue;
+        changes ??= new DirWatch(this.dir, LOCK_DIR_NAME);
+        // With a watch, the wait ends at the release; the poll only catches holders that die (no event).
+        const pollMs = changes.watching ? 25 + Math.random() * 25 : backoffMs(attempt);
+        await changes.next(Math.min(pollMs, Math.max(1, this.timeoutMs - waited)));
+      }
+    } finally {
+      changes?.close();
     }
   }
 
   private async tryCreate(ownerName: string): Promise<boolean> {
+    const staging = join(this.dir, `${LOCK_DIR_NAME}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`);
+    await mkdir(staging);
     try {
-      await mkdir(this.lockDir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw error;
-    }
-    try {
-      await writeFile(join(this.lockDir, ownerName), "", { flag: "wx" });
+      await writeFile(join(staging, ownerName), "", { flag: "wx" });
+      await rename(staging, this.lockDir);
       return true;
     } catch (error) {
-      // Our empty lock dir was cleared as abandoned before we named ourselves in it: start over.
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      const code = (error as NodeJS.ErrnoException).code;
+      // Someone holds it (Linux says ENOTEMPTY, others EEXIST; Windows refuses with EPERM).
+      if (code === "ENOTEMPTY" || code === "EEXIST" || code === "EPERM") return false;
       throw error;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
   }
 
@@ -111,17 +124,14 @@ export class DirLock {
     }
   }
 
-  // A lock dir without an owner is either being created or released this instant, or was left by a process
-  // that died between mkdir and naming itself. Only the last case is old; removing it is rmdir, which fails
-  // (harmlessly) if an owner appeared meanwhile.
+  // A lock dir without an owner file was left by a holder that died between removing its owner file and the
+  // directory. Removing it is safe at any moment: no holder's claim rests on an empty directory.
   private async inspectUnnamed(): Promise<{ kind: "gone" } | { kind: "held"; owner: Owner }> {
-    const unknown: Owner = { name: "", pid: 0, host: "unknown" };
     try {
-      const { mtimeMs } = await stat(this.lockDir);
-      if (Date.now() - mtimeMs <= this.staleMs) return { kind: "held", owner: unknown };
       await rmdir(this.lockDir);
-    } catch {
-      // Gone or no longer empty: either way, look again.
+    } catch (error) {
+      // Something other than an owner file sits in it: not ours to remove, and not a lock we can take.
+      if ((error as NodeJS.ErrnoException).code === "ENOTEMPTY") return { kind: "held", owner: { name: "", pid: 0, host: "unknown" } };
     }
     return { kind: "gone" };
   }

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { readdir, unlink } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isProcessAlive } from "./process-alive.js";
 
-// `.state.md.<pid>.<random>.hfs-tmp`: the pid tells start-up clean-up whether the writer can still be alive.
+// `.state.md.<pid>.<random>.hfs-tmp` (a temp file) or `.lock.<pid>.<random>.hfs-tmp` (a lock being built):
+// the pid tells start-up clean-up whether the writer can still be alive.
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]+\.hfs-tmp$/;
 
 /** A fresh, unpredictable temp file name beside `targetName`, recognisable by `removeOrphanTempFiles`. */
@@ -27,7 +28,7 @@ export async function removeOrphanTempFiles(dir: string): Promise<string[]> {
     const pid = TEMP_NAME.exec(name)?.[1];
     if (pid === undefined || isProcessAlive(Number(pid))) continue;
     try {
-      await unlink(join(dir, name));
+      await rm(join(dir, name), { recursive: true, force: true });
       removed.push(name);
     } catch {
       // Another server's clean-up got there first.
