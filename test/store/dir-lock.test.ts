@@ -1,0 +1,167 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, readdir, rename, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { DirLock, LOCK_DIR_NAME, LockTimeoutError, type LockLease } from "../../src/store/index.js";
+import { tempRoot } from "../helpers/temp-root.js";
+
+const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
+
+async function hfsDir(): Promise<string> {
+  const dir = join(await tempRoot(), ".hfs");
+  await mkdir(dir);
+  return dir;
+}
+
+async function lockEntries(dir: string): Promise<string[] | null> {
+  return readdir(join(dir, LOCK_DIR_NAME)).catch(() => null);
+}
+
+/** A pid that certainly belonged to a process of this host and is now dead (it ran and exited). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", ""]);
+  if (typeof child.pid !== "number") throw new Error("could not run a short-lived child process");
+  return child.pid;
+}
+
+describe("DirLock", () => {
+  it("acquires by creating .lock/ with one owner file naming this process and host; release removes both", async () => {
+    const dir = await hfsDir();
+    const lease = await new DirLock({ dir, timeoutMs: 1000 }).acquire();
+    const entries = await lockEntries(dir);
+    expect(entries).toHaveLength(1);
+    expect(entries![0]).toMatch(new RegExp(`^owner~${process.pid}~${HOST.replace(/\./g, "\\.")}~[0-9a-f]{16}$`));
+    expect(await lease.stillHeld()).toBe(true);
+    await lease.release();
+    expect(await lockEntries(dir)).toBeNull();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("makes a second acquirer wait until the holder releases", async () => {
+    const dir = await hfsDir();
+    const first = await new DirLock({ dir, timeoutMs: 1000 }).acquire();
+    let secondLease: LockLease | undefined;
+    const second = new DirLock({ dir, timeoutMs: 10_000 }).acquire().then((lease) => (secondLease = lease));
+    await sleep(150);
+    expect(secondLease).toBeUndefined();
+    await first.release();
+    await second;
+    expect(secondLease).toBeDefined();
+    expect(await secondLease!.stillHeld()).toBe(true);
+    expect(await lockEntries(dir)).toHaveLength(1);
+    await secondLease!.release();
+    expect(await lockEntries(dir)).toBeNull();
+  });
+
+  it("gives up with LockTimeoutError after timeoutMs, naming the holder, and leaves the holder's lock alone", async () => {
+    const dir = await hfsDir();
+    const holder = await new DirLock({ dir, timeoutMs: 1000 }).acquire();
+    const before = await lockEntries(dir);
+    const started = Date.now();
+    const error = await new DirLock({ dir, timeoutMs: 200 }).acquire().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    const waited = Date.now() - started;
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect((error as LockTimeoutError).waitedMs).toBe(200);
+    expect((error as Error).message).toContain(`pid ${process.pid}`);
+    expect(waited).toBeGreaterThanOrEqual(195); // a lower bound only: it must not give up early
+    expect(await lockEntries(dir)).toEqual(before);
+    expect(await holder.stillHeld()).toBe(true);
+    await holder.release();
+  });
+
+  it("never removes a lock it no longer owns: after a takeover, release leaves the new owner in place", async () => {
+    const dir = await hfsDir();
+    const lease = await new DirLock({ dir, timeoutMs: 1000 }).acquire();
+    const [ours] = (await lockEntries(dir))!;
+    // Another waiter judged us stale and renamed our owner file to its own name.
+    const theirs = `owner~${process.pid}~${HOST}~00000000deadbeef`;
+    await rename(join(dir, LOCK_DIR_NAME, ours!), join(dir, LOCK_DIR_NAME, theirs));
+    expect(await lease.stillHeld()).toBe(false);
+    await lease.release();
+    expect(await lockEntries(dir)).toEqual([theirs]);
+  });
+
+  it("takes over at once a lock whose owner pid is dead on this host, by renaming that owner file", async () => {
+    const dir = await hfsDir();
+    const stale = `owner~${deadPid()}~${HOST}~0123456789abcdef`;
+    await mkdir(join(dir, LOCK_DIR_NAME));
+    await writeFile(join(dir, LOCK_DIR_NAME, stale), "");
+    // A huge staleMs: only the dead-pid test can explain a takeover.
+    const lease = await new DirLock({ dir, timeoutMs: 2000, staleMs: 600_000 }).acquire();
+    const entries = await lockEntries(dir);
+    expect(entries).toHaveLength(1);
+    expect(entries![0]).not.toBe(stale);
+    expect(entries![0]).toMatch(new RegExp(`^owner~${process.pid}~`));
+    await lease.release();
+    expect(await lockEntries(dir)).toBeNull();
+  });
+
+  it("refreshes the owner file's mtime (the heartbeat) while held", async () => {
+    const dir = await hfsDir();
+    const lease = await new DirLock({ dir, timeoutMs: 1000, staleMs: 1000, heartbeatMs: 50 }).acquire();
+    const owner = join(dir, LOCK_DIR_NAME, (await lockEntries(dir))![0]!);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(owner, old, old);
+    let mtimeMs = (await stat(owner)).mtimeMs;
+    for (let i = 0; i < 100 && mtimeMs < old.getTime() + 30_000; i++) {
+      await sleep(20);
+      mtimeMs = (await stat(owner)).mtimeMs;
+    }
+    expect(mtimeMs).toBeGreaterThan(old.getTime() + 30_000);
+    await lease.release();
+  });
+
+  it("replaces at once a lock folder left without an owner (a holder killed mid-release), however fresh", async () => {
+    const dir = await hfsDir();
+    const lockDir = join(dir, LOCK_DIR_NAME);
+    await mkdir(lockDir);
+    // The lock never exists without its owner file (it is built aside and renamed into place), so an empty
+    // .lock/ holds nobody: it is taken without waiting for any stale timeout.
+    const started = Date.now();
+    const lease = await new DirLock({ dir, timeoutMs: 5_000, staleMs: 60_000 }).acquire();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await lockEntries(dir)).toHaveLength(1);
+    await lease.release();
+    expect(await lockEntries(dir)).toBeNull();
+  });
+
+  it("waits, and times out, on a lock folder holding something other than an owner file", async () => {
+    const dir = await hfsDir();
+    const lockDir = join(dir, LOCK_DIR_NAME);
+    await mkdir(lockDir);
+    await writeFile(join(lockDir, "not-an-owner"), "");
+    await expect(new DirLock({ dir, timeoutMs: 150, staleMs: 60_000 }).acquire()).rejects.toBeInstanceOf(LockTimeoutError);
+    expect(await lockEntries(dir)).toEqual(["not-an-owner"]);
+  });
+
+  it("leaves no staging folder behind, whether it won the lock or not", async () => {
+    const dir = await hfsDir();
+    const first = await new DirLock({ dir, timeoutMs: 1_000 }).acquire();
+    await expect(new DirLock({ dir, timeoutMs: 100 }).acquire()).rejects.toBeInstanceOf(LockTimeoutError);
+    await first.release();
+    expect((await readdir(dir)).filter((name) => name.endsWith(".hfs-tmp"))).toEqual([]);
+  });
+
+  it("serializes many in-process acquirers: one holder at a time", async () => {
+    const dir = await hfsDir();
+    let holders = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const lease = await new DirLock({ dir, timeoutMs: 20_000 }).acquire();
+        holders++;
+        most = Math.max(most, holders);
+        await sleep(2);
+        holders--;
+        await lease.release();
+      }),
+    );
+    expect(most).toBe(1);
+    expect(await lockEntries(dir)).toBeNull();
+  });
+});

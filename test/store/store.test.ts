@@ -1,0 +1,195 @@
+import { writeFileSync } from "node:fs";
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  ConcurrentEditError,
+  DirLock,
+  FileError,
+  LockTimeoutError,
+  MAX_FILE_BYTES,
+  Store,
+  type Decision,
+} from "../../src/store/index.js";
+import { tempRoot } from "../helpers/temp-root.js";
+
+function storeAt(root: string, lockTimeoutMs = 5000): Store {
+  return new Store({ root, lockTimeoutMs });
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+}
+
+describe("Store.update", () => {
+  it("creates nothing, not even .hfs/, when the decision writes nothing", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    const seen: (string | null)[] = [];
+    const result = await store.update(store.paths.stateFile, (current) => {
+      seen.push(current);
+      return { result: "nothing to do" };
+    });
+    expect(result).toBe("nothing to do");
+    expect(seen).toEqual([null]);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it("creates .hfs/ and the file on the first write, and leaves no lock or temp file behind", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    const result = await store.update(store.paths.stateFile, (current) => ({ result: current, write: "- [ ] first\n" }));
+    expect(result).toBeNull();
+    expect(await readFile(store.paths.stateFile, "utf8")).toBe("- [ ] first\n");
+    expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
+  });
+
+  it("creates .hfs/agents/ for a memory file", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    const file = store.paths.agentFile("agent-1");
+    await store.update(file, () => ({ result: undefined, write: "# Agent Memory: agent-1\n" }));
+    expect(await readFile(join(root, ".hfs", "agents", "agent-1.md"), "utf8")).toBe("# Agent Memory: agent-1\n");
+  });
+
+  it("decides on the current content and keeps the file's permission bits", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await mkdir(store.paths.hfsDir);
+    await writeFile(store.paths.stateFile, "- [ ] a\n");
+    await chmod(store.paths.stateFile, 0o600);
+    await store.update(store.paths.stateFile, (current) => ({ result: undefined, write: `${current}- [ ] b\n` }));
+    expect(await readFile(store.paths.stateFile, "utf8")).toBe("- [ ] a\n- [ ] b\n");
+    expect((await stat(store.paths.stateFile)).mode & 0o7777).toBe(0o600);
+  });
+
+  it("redoes the decision on a person's save made between its read and its rename, instead of overwriting it", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await mkdir(store.paths.hfsDir);
+    const original = "- [ ] a\n";
+    const persons = "- [ ] a\n- [ ] added by a person\n";
+    await writeFile(store.paths.stateFile, original);
+    const seen: (string | null)[] = [];
+    const result = await store.update(store.paths.stateFile, (current): Decision<number> => {
+      seen.push(current);
+      // The first time, a person saves the file right after our read (the decision is made on stale text).
+      if (seen.length === 1) writeFileSync(store.paths.stateFile, persons);
+      return { result: seen.length, write: `${current}- [ ] added by the agent\n` };
+    });
+    expect(seen).toEqual([original, persons]);
+    expect(result).toBe(2);
+    expect(await readFile(store.paths.stateFile, "utf8")).toBe(`${persons}- [ ] added by the agent\n`);
+    expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
+  });
+
+  it("gives up with ConcurrentEditError when the file changes on every attempt, leaving the person's last save", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await mkdir(store.paths.hfsDir);
+    await writeFile(store.paths.stateFile, "save 0\n");
+    let saves = 0;
+    const error = await errorOf(
+      store.update(store.paths.stateFile, (current) => {
+        saves++;
+        writeFileSync(store.paths.stateFile, `save ${saves}\n`);
+        return { result: undefined, write: `${current}overwritten\n` };
+      }),
+    );
+    expect(error).toBeInstanceOf(ConcurrentEditError);
+    expect(saves).toBeGreaterThan(1);
+    expect(await readFile(store.paths.stateFile, "utf8")).toBe(`save ${saves}\n`);
+    expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
+  });
+
+  it("refuses to write a file larger than the limit and leaves the old one", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await mkdir(store.paths.hfsDir);
+    await writeFile(store.paths.stateFile, "- [ ] small\n");
+    const error = await errorOf(
+      store.update(store.paths.stateFile, () => ({ result: undefined, write: "a".repeat(MAX_FILE_BYTES + 1) })),
+    );
+    expect(error).toBeInstanceOf(FileError);
+    expect((error as FileError).problem).toBe("too_large");
+    expect(await readFile(store.paths.stateFile, "utf8")).toBe("- [ ] small\n");
+    expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
+  });
+
+  it("refuses to decide on a file that is not UTF-8, and writes nothing", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await mkdir(store.paths.hfsDir);
+    const bytes = Buffer.from("- [ ] caf\xe9\n", "latin1");
+    await writeFile(store.paths.stateFile, bytes);
+    let decided = false;
+    const error = await errorOf(
+      store.update(store.paths.stateFile, () => {
+        decided = true;
+        return { result: undefined, write: "replaced\n" };
+      }),
+    );
+    expect((error as FileError).problem).toBe("not_utf8");
+    expect(decided).toBe(false);
+    expect((await readFile(store.paths.stateFile)).equals(bytes)).toBe(true);
+  });
+
+  it("refuses a .hfs/ that is a symlink, for reads and writes", async () => {
+    const root = await tempRoot();
+    const elsewhere = join(root, "elsewhere");
+    await mkdir(elsewhere);
+    await writeFile(join(elsewhere, "state.md"), "- [ ] outside\n");
+    await symlink(elsewhere, join(root, ".hfs"));
+    const store = storeAt(root);
+    expect(((await errorOf(store.read(store.paths.stateFile))) as FileError).problem).toBe("symlink");
+    const error = await errorOf(store.update(store.paths.stateFile, () => ({ result: undefined, write: "x\n" })));
+    expect((error as FileError).problem).toBe("symlink");
+    expect(await readFile(join(elsewhere, "state.md"), "utf8")).toBe("- [ ] outside\n");
+    expect(await readdir(elsewhere)).toEqual(["state.md"]);
+  });
+
+  it("fails with LockTimeoutError and writes nothing while another holder keeps the lock", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root, 150);
+    await mkdir(store.paths.hfsDir);
+    await writeFile(store.paths.stateFile, "- [ ] a\n");
+    const holder = await new DirLock({ dir: store.paths.hfsDir, timeoutMs: 1000 }).acquire();
+    let decided = false;
+    const error = await errorOf(
+      store.update(store.paths.stateFile, () => {
+        decided = true;
+        return { result: undefined, write: "x\n" };
+      }),
+    );
+    await holder.release();
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect(decided).toBe(false);
+    expect(await readFile(store.paths.stateFile, "utf8")).toBe("- [ ] a\n");
+  });
+
+  it("loses no update when two stores on one root increment a counter concurrently", async () => {
+    const root = await tempRoot();
+    const stores = [storeAt(root, 20_000), storeAt(root, 20_000)];
+    const perStore = 40;
+    await Promise.all(
+      stores.flatMap((store) =>
+        Array.from({ length: perStore }, () =>
+          store.update(store.paths.stateFile, (current) => ({ result: undefined, write: `${Number(current ?? "0") + 1}` })),
+        ),
+      ),
+    );
+    expect(await readFile(stores[0]!.paths.stateFile, "utf8")).toBe(String(stores.length * perStore));
+  });
+});
+
+describe("Store.read", () => {
+  it("returns null for a missing board without creating anything", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    expect(await store.read(store.paths.stateFile)).toBeNull();
+    expect(await readdir(root)).toEqual([]);
+  });
+});
