@@ -29,10 +29,10 @@ export const TOOLS: readonly Tool[] = [
  * failure an agent can act on, instead of the SDK's plain-text validation error.
  */
 export function registerTools(server: McpServer, manager: BoardManager, log: (message: string) => void): void {
-  const listed = listedTools();
+  let listed: ListedTool[] | undefined; // built on first request: JSON Schema generation is not free at start-up
   const byName = new Map(TOOLS.map((tool) => [tool.name, tool]));
   server.server.registerCapabilities({ tools: {} });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: (listed ??= listedTools()) }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const tool = byName.get(request.params.name);
     if (!tool) {
