@@ -1,0 +1,136 @@
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { generateBoard, makeRoot } from "./lib/board.mjs";
+import { call, cliPath, readRssBytes, spawnMcp } from "./lib/server.mjs";
+import { median, summarize } from "./lib/stats.mjs";
+import { markdownTable, mb, ms } from "./lib/table.mjs";
+
+export const name = "startup";
+const MINIMAL_SERVER = fileURLToPath(new URL("./minimal-server.mjs", import.meta.url));
+const GOAL_RSS_FACTOR = 1.1;
+const GROWTH_LIMIT = 0.05; // RSS growth between N and 2N calls counted as noise: ≤ 5% of the RSS at N calls
+const SETTLE_MS = 100; // pause before reading RSS, the same for every server
+
+// The floor: bare node with a stdin reader that answers `initialize` and `tools/list` by hand, no SDK.
+const BARE_SERVER = `
+const rl = require("node:readline").createInterface({ input: process.stdin });
+rl.on("line", (line) => {
+  const m = JSON.parse(line);
+  if (m.id === undefined) return;
+  const result = m.method === "initialize"
+    ? { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "bare", version: "0" } }
+    : m.method === "tools/list" ? { tools: [] } : {};
+  process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: m.id, result }) + "\\n");
+});
+rl.on("close", () => process.exit(0));`;
+
+/**
+ * Start-up: spawn → `initialize` + `tools/list` answered, through the SDK client, for three servers spawned in
+ * turn (so machine noise hits all three alike): bare node (floor), a minimal SDK server (reference), hfs-mcp.
+ * RSS after start-up is read from /proc for each spawn. Memory over calls: one minimal server and one hfs-mcp
+ * server each take 2N calls; RSS is read after start-up, after N and after 2N calls.
+ */
+export async function run({ quick }) {
+  const spawns = quick ? 2 : 10;
+  const calls = quick ? 100 : 1_000;
+  const { text, items } = generateBoard(200);
+  const root = await makeRoot(text, "startup");
+  const kinds = {
+    bare: { label: "bare node (stdin reader, no SDK)", args: ["-e", BARE_SERVER] },
+    minimal: { label: "minimal SDK server (1 tool)", args: [MINIMAL_SERVER] },
+    hfs: { label: "hfs-mcp", args: [cliPath(), "--root", root, "--agent-id", "agent-1"] },
+  };
+  const startup = { bare: [], minimal: [], hfs: [] };
+  const rss = { bare: [], minimal: [], hfs: [] };
+  for (let i = 0; i < spawns + 1; i++) {
+    for (const kind of Object.keys(kinds)) {
+      const server = await spawnMcp({ args: kinds[kind].args });
+      try {
+        await sleep(SETTLE_MS);
+        if (i === 0) continue; // the first spawn of each warms the OS file cache
+        startup[kind].push(server.startupMs);
+        rss[kind].push(readRssBytes(server.pid));
+      } finally {
+        await server.close();
+      }
+    }
+  }
+
+  // Memory across calls.
+  const minimalServer = await spawnMcp({ args: kinds.minimal.args });
+  const hfsServer = await spawnMcp({ args: kinds.hfs.args });
+  const memory = {};
+  try {
+    const hfsCall = async (i) => {
+      const description = items[Math.floor(i / 3) % items.length].description;
+      const reply =
+        i % 3 === 0
+          ? await call(hfsServer.client, "get_work_items")
+          : await call(hfsServer.client, i % 3 === 1 ? "claim_item" : "release_item", { description });
+      if (reply.isError) throw new Error(`startup: hfs-mcp call ${i} failed: ${JSON.stringify(reply.data)}`);
+      return reply.ms;
+    };
+    const minimalCall = async (i) => (await call(minimalServer.client, "echo", { text: `call ${i}` })).ms;
+    for (const [kind, server, callOnce] of [["minimal", minimalServer, minimalCall], ["hfs", hfsServer, hfsCall]]) {
+      await sleep(SETTLE_MS);
+      const atStart = readRssBytes(server.pid);
+      const latencies = [];
+      for (let i = 0; i < calls; i++) latencies.push(await callOnce(i));
+      await sleep(SETTLE_MS);
+      const atN = readRssBytes(server.pid);
+      for (let i = calls; i < 2 * calls; i++) latencies.push(await callOnce(i));
+      await sleep(SETTLE_MS);
+      const at2N = readRssBytes(server.pid);
+      memory[kind] = { rssAtStart: atStart, rssAfterN: atN, rssAfter2N: at2N, growthNTo2N: at2N - atN, callLatencyMs: summarize(latencies) };
+    }
+  } finally {
+    await Promise.all([minimalServer.close(), hfsServer.close()]);
+  }
+
+  const figures = { spawns, callsN: calls, startupMs: {}, rssAfterStartupBytes: {}, memory };
+  for (const kind of Object.keys(kinds)) {
+    figures.startupMs[kind] = { median: median(startup[kind]), ...summarize(startup[kind]), samples: startup[kind] };
+    figures.rssAfterStartupBytes[kind] = { median: median(rss[kind]), min: Math.min(...rss[kind]), max: Math.max(...rss[kind]) };
+  }
+  const startTable = markdownTable(
+    ["server", "start-up median ms", "min–max ms", "RSS after start-up MiB (median)", "RSS min–max MiB"],
+    Object.entries(kinds).map(([kind, { label }]) => [
+      label,
+      ms(figures.startupMs[kind].median),
+      `${ms(figures.startupMs[kind].min)}–${ms(figures.startupMs[kind].max)}`,
+      mb(figures.rssAfterStartupBytes[kind].median),
+      `${mb(figures.rssAfterStartupBytes[kind].min)}–${mb(figures.rssAfterStartupBytes[kind].max)}`,
+    ]),
+  );
+  const memoryTable = markdownTable(
+    ["server", "calls", `RSS start MiB`, `RSS after ${calls} MiB`, `RSS after ${2 * calls} MiB`, `growth ${calls}→${2 * calls} MiB`, "call p50 / p99 ms"],
+    [
+      ["minimal SDK server (echo)", `${2 * calls} × echo`, memory.minimal],
+      ["hfs-mcp", `${2 * calls} × get/claim/release`, memory.hfs],
+    ].map(([label, what, m]) => [label, what, mb(m.rssAtStart), mb(m.rssAfterN), mb(m.rssAfter2N), mb(m.growthNTo2N), `${ms(m.callLatencyMs.p50)} / ${ms(m.callLatencyMs.p99)}`]),
+  );
+
+  const hfsStart = figures.startupMs.hfs.median;
+  const minStart = figures.startupMs.minimal.median;
+  const hfsRss = figures.rssAfterStartupBytes.hfs.median;
+  const minRss = figures.rssAfterStartupBytes.minimal.median;
+  const growthShare = memory.hfs.growthNTo2N / memory.hfs.rssAfterN;
+  const goals = [
+    { goal: "start-up median ≤ minimal SDK server's", target: Number(minStart.toFixed(1)), measured: Number(hfsStart.toFixed(1)), detail: "ms", pass: hfsStart <= minStart },
+    {
+      goal: `RSS after start-up ≤ ${GOAL_RSS_FACTOR} × minimal SDK server's`,
+      target: GOAL_RSS_FACTOR,
+      measured: Number((hfsRss / minRss).toFixed(3)),
+      detail: `${mb(hfsRss)} / ${mb(minRss)} MiB`,
+      pass: hfsRss <= GOAL_RSS_FACTOR * minRss,
+    },
+    {
+      goal: `RSS growth from ${calls} to ${2 * calls} calls ≤ ${GROWTH_LIMIT * 100}% (noise)`,
+      target: GROWTH_LIMIT,
+      measured: Number(growthShare.toFixed(3)),
+      detail: `${mb(memory.hfs.growthNTo2N)} MiB`,
+      pass: growthShare <= GROWTH_LIMIT,
+    },
+  ];
+  return { title: "Start-up and memory", tables: [startTable, memoryTable], figures, goals };
+}
