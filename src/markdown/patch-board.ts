@@ -1,4 +1,4 @@
-import { lineContentEnd } from "./lines.js";
+import { lineSpan, lineStarts } from "./lines.js";
 import type { Board, BoardItem } from "./parse-board.js";
 import { parseTaskLine } from "./task-line.js";
 
@@ -7,55 +7,52 @@ import { parseTaskLine } from "./task-line.js";
  * or undefined when that is not certainly safe, and the caller must parse.
  *
  * Why: parsing is linear but slow (about 1.5 s for a 10,000-item board on our 2-core machine), while almost
- * every write — claim, release, complete, whether ours or another agent's — changes text inside one item's
- * line, after its checkbox. Such a change cannot alter the document's block structure: the rest of that line
- * is inline content of a paragraph that exists before and after. So when the two texts differ only within one
- * item line, the container prefix up to the checkbox is unchanged, and the line still reads as a task item
- * with text, the new board is the old one with that item re-read and later line offsets shifted.
+ * every write — claim, release, complete, whether ours or other agents' — changes text inside item lines,
+ * after their checkboxes. Such a change cannot alter the document's block structure: the rest of such a line
+ * is inline content of a paragraph that exists before and after. So when the two texts have the same lines
+ * except for item lines whose container prefix is unchanged and which still read as task items with text,
+ * the new board is the old one with those items re-read and line offsets recomputed. Several agents' edits
+ * made since this process last looked are patched together.
  */
 export function patchBoard(previousText: string, previous: Board, next: string): Board | undefined {
-  const { start, previousEnd, nextEnd } = changedRange(previousText, next);
-  if (hasLineBreak(previousText, start, previousEnd) || hasLineBreak(next, start, nextEnd)) return undefined;
+  if (previousText === next) return previous;
+  const starts = lineStarts(next);
+  if (starts.length !== previous.starts.length || starts[0] !== previous.starts[0]) return undefined;
 
-  const lineIndex = lineIndexAt(previous.starts, start);
-  const itemIndex = itemIndexAt(previous.items, lineIndex + 1);
-  const item = previous.items[itemIndex];
-  if (!item) return undefined;
+  const { first, last } = changedOffsets(previousText, next);
+  const firstLine = lineIndexAt(starts, first);
+  const lastLine = Math.max(lineIndexAt(previous.starts, last.previous), lineIndexAt(starts, last.next));
 
-  const lineStart = previous.starts[lineIndex]!;
-  const delta = next.length - previousText.length;
-  const lineEnd = lineContentEnd(next, lineStart);
-  const task = parseTaskLine(next.slice(lineStart, lineEnd));
-  if (!task || task.prefix !== item.task.prefix || !/^[ \t]/.test(task.rest) || task.description === "") return undefined;
-
-  const items = previous.items.slice();
-  const updated: BoardItem = {
-    ...item,
-    description: task.description,
-    status: task.status,
-    claimedBy: task.claimedBy,
-    task,
-  };
-  items[itemIndex] = updated;
-  const starts = delta === 0 ? previous.starts : previous.starts.map((offset, i) => (i > lineIndex ? offset + delta : offset));
-  return { ...previous, items, starts };
-}
-
-function changedRange(a: string, b: string): { start: number; previousEnd: number; nextEnd: number } {
-  const shorter = Math.min(a.length, b.length);
-  let start = 0;
-  while (start < shorter && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-  let tail = 0;
-  while (tail < shorter - start && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail)) tail++;
-  return { start, previousEnd: a.length - tail, nextEnd: b.length - tail };
-}
-
-function hasLineBreak(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10 || code === 13) return true;
+  let items: BoardItem[] | undefined;
+  for (let index = firstLine; index <= lastLine; index++) {
+    const before = lineSpan(previousText, previous.starts, index + 1)!;
+    const after = lineSpan(next, starts, index + 1)!;
+    if (sameText(previousText, before.start, before.end, next, after.start, after.end)) continue;
+    const itemIndex = itemIndexAt(previous.items, index + 1);
+    const item = previous.items[itemIndex];
+    if (!item) return undefined;
+    const task = parseTaskLine(next.slice(after.start, after.end));
+    if (!task || task.prefix !== item.task.prefix || !/^[ \t]/.test(task.rest) || task.description === "") return undefined;
+    items ??= previous.items.slice();
+    items[itemIndex] = { ...item, description: task.description, status: task.status, claimedBy: task.claimedBy, task };
   }
-  return false;
+  return { ...previous, items: items ?? previous.items, starts };
+}
+
+// First offset where the texts differ, and the last differing offset in each (from the common suffix).
+function changedOffsets(a: string, b: string): { first: number; last: { previous: number; next: number } } {
+  const shorter = Math.min(a.length, b.length);
+  let first = 0;
+  while (first < shorter && a.charCodeAt(first) === b.charCodeAt(first)) first++;
+  let tail = 0;
+  while (tail < shorter - first && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail)) tail++;
+  return { first, last: { previous: Math.max(first, a.length - tail - 1), next: Math.max(first, b.length - tail - 1) } };
+}
+
+function sameText(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
+  return true;
 }
 
 // Index (0-based) of the line containing `offset`.

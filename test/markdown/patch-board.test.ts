@@ -75,3 +75,29 @@ describe("patchBoard", () => {
     expect(patchBoard(BOARD, board, BOARD)).toEqual(board);
   });
 });
+
+describe("patchBoard across several agents' edits", () => {
+  it("patches many scattered item edits made since the last look in one go, equal to a fresh parse", () => {
+    const lines = ["# Shared State", "", "## Available Work Items", ""];
+    for (let i = 0; i < 60; i++) lines.push(i % 10 === 0 ? `  - [ ] nested ${i}` : `- [ ] item ${i}`);
+    lines.push("", "## In Progress", "");
+    const original = lines.join("\n");
+    const board = parseBoard(original);
+    // Seven "other agents" each claim or complete an item, without this process looking in between.
+    let text = original;
+    for (const [n, agent] of [[3, "a1"], [17, "a2"], [20, "a3"], [33, "a4"], [41, "a5"], [52, "a6"], [59, "a7"]] as const) {
+      const fresh = parseBoard(text);
+      const item = fresh.items[n]!;
+      text = n % 2 ? claimItem(text, fresh, item, agent) : completeItem(text, fresh, item);
+    }
+    const patched = patchBoard(original, board, text);
+    expect(patched).toBeDefined();
+    expect(patched).toEqual(parseBoard(text));
+  });
+
+  it("declines when any one of several changed lines is not an item line", () => {
+    const board = parseBoard(BOARD);
+    const next = claimItem(BOARD, board, board.items[0]!, "a1").replace("## In Progress", "## Doing");
+    expect(patchBoard(BOARD, board, next)).toBeUndefined();
+  });
+});
