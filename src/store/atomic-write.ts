@@ -1,4 +1,4 @@
-import { open, rename, unlink } from "node:fs/promises";
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { tempFileName } from "./temp-files.js";
 
@@ -6,43 +6,48 @@ export interface AtomicWriteOptions {
   /** Permission bits for the new file (keep the old file's). */
   mode?: number;
   /** Runs after the data is durable in the temp file and before the rename; throwing aborts the write. */
-  beforeCommit?: () => Promise<void>;
+  beforeCommit?: () => void;
 }
 
 /**
  * Replace `target` so that readers see either the old bytes or all of the new ones, even across a crash:
  * a temp file with an unpredictable name in the same directory, opened with O_EXCL (never through a planted
- * symlink), written completely (FileHandle.writeFile loops on short writes and surfaces ENOSPC), fsynced,
- * renamed over the target, then the directory fsynced so the rename itself survives a power cut.
- * On any error the temp file is removed and the target is left as it was.
+ * symlink), written completely (the loop below never ignores a short write; ENOSPC throws), fsynced, renamed
+ * over the target, then the directory fsynced so the rename itself survives a power cut.
+ * On any error the temp file is removed and the target is left as it was. Synchronous: see strict-read.ts.
  */
-export async function writeFileAtomic(target: string, data: string, options: AtomicWriteOptions = {}): Promise<void> {
+export function writeFileAtomic(target: string, data: string, options: AtomicWriteOptions = {}): void {
   const dir = dirname(target);
   const temp = join(dir, tempFileName(basename(target)));
   let committed = false;
   try {
-    const handle = await open(temp, "wx", options.mode ?? 0o644);
+    const fd = openSync(temp, "wx", options.mode ?? 0o644);
     try {
-      await handle.writeFile(data, "utf8");
-      if (options.mode !== undefined) await handle.chmod(options.mode);
-      await handle.sync();
+      writeAll(fd, Buffer.from(data, "utf8"));
+      if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask may have narrowed it
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await options.beforeCommit?.();
-    await rename(temp, target);
+    options.beforeCommit?.();
+    renameSync(temp, target);
     committed = true;
   } finally {
-    if (!committed) await unlink(temp).catch(() => undefined);
+    if (!committed) rmSync(temp, { force: true });
   }
-  await syncDirectory(dir);
+  syncDirectory(dir);
 }
 
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
+function writeAll(fd: number, bytes: Buffer): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+}
+
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
   try {
-    await handle.sync();
+    fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -1,5 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+} from "node:fs";
+import { utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { DirWatch } from "./dir-watch.js";
@@ -36,8 +49,8 @@ export interface DirLockOptions {
 
 export interface LockLease {
   /** False once another process took the lock over (our owner file is gone). */
-  stillHeld(): Promise<boolean>;
-  release(): Promise<void>;
+  stillHeld(): boolean;
+  release(): void;
 }
 
 interface Owner {
@@ -68,11 +81,15 @@ export class DirLock {
     const started = Date.now();
     let lastHolder: string | undefined;
     let changes: DirWatch | undefined;
+    // Built once per acquisition and renamed into place when the lock is free; removed if never used.
+    const staging = join(this.dir, `${LOCK_DIR_NAME}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`);
+    mkdirSync(staging);
     try {
+      closeSync(openSync(join(staging, ownerName), "wx"));
       for (let attempt = 0; ; attempt++) {
-        if (await this.tryCreate(ownerName)) return this.lease(ownerName);
-        const seen = await this.inspect();
-        if (seen.kind === "stale" && (await this.tryTakeOver(seen.owner.name, ownerName))) return this.lease(ownerName);
+        if (this.tryRenameIntoPlace(staging)) return this.lease(ownerName);
+        const seen = this.inspect();
+        if (seen.kind === "stale" && this.tryTakeOver(seen.owner.name, ownerName)) return this.lease(ownerName);
         if (seen.kind !== "gone") lastHolder = `pid ${seen.owner.pid} on ${seen.owner.host}`;
         const waited = Date.now() - started;
         if (waited >= this.timeoutMs) throw new LockTimeoutError(this.timeoutMs, lastHolder);
@@ -85,30 +102,28 @@ export class DirLock {
       }
     } finally {
       changes?.close();
+      rmSync(staging, { recursive: true, force: true });
     }
   }
 
-  private async tryCreate(ownerName: string): Promise<boolean> {
-    const staging = join(this.dir, `${LOCK_DIR_NAME}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`);
-    await mkdir(staging);
+  // The attempts below are synchronous: each is a few metadata syscalls, cheaper done directly than through
+  // the thread pool, and nothing else in this process should run between them.
+  private tryRenameIntoPlace(staging: string): boolean {
     try {
-      await writeFile(join(staging, ownerName), "", { flag: "wx" });
-      await rename(staging, this.lockDir);
+      renameSync(staging, this.lockDir);
       return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // Someone holds it (Linux says ENOTEMPTY, others EEXIST; Windows refuses with EPERM).
       if (code === "ENOTEMPTY" || code === "EEXIST" || code === "EPERM") return false;
       throw error;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
     }
   }
 
-  private async inspect(): Promise<{ kind: "gone" } | { kind: "held" | "stale"; owner: Owner }> {
+  private inspect(): { kind: "gone" } | { kind: "held" | "stale"; owner: Owner } {
     let names: string[];
     try {
-      names = await readdir(this.lockDir);
+      names = readdirSync(this.lockDir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "gone" };
       throw error;
@@ -117,7 +132,7 @@ export class DirLock {
     if (!owner) return this.inspectUnnamed();
     if (owner.host === HOST && !isProcessAlive(owner.pid)) return { kind: "stale", owner };
     try {
-      const { mtimeMs } = await stat(join(this.lockDir, owner.name));
+      const { mtimeMs } = statSync(join(this.lockDir, owner.name));
       return { kind: Date.now() - mtimeMs > this.staleMs ? "stale" : "held", owner };
     } catch {
       return { kind: "gone" };
@@ -126,9 +141,9 @@ export class DirLock {
 
   // A lock dir without an owner file was left by a holder that died between removing its owner file and the
   // directory. Removing it is safe at any moment: no holder's claim rests on an empty directory.
-  private async inspectUnnamed(): Promise<{ kind: "gone" } | { kind: "held"; owner: Owner }> {
+  private inspectUnnamed(): { kind: "gone" } | { kind: "held"; owner: Owner } {
     try {
-      await rmdir(this.lockDir);
+      rmdirSync(this.lockDir);
     } catch (error) {
       // Something other than an owner file sits in it: not ours to remove, and not a lock we can take.
       if ((error as NodeJS.ErrnoException).code === "ENOTEMPTY") return { kind: "held", owner: { name: "", pid: 0, host: "unknown" } };
@@ -136,15 +151,15 @@ export class DirLock {
     return { kind: "gone" };
   }
 
-  private async tryTakeOver(staleName: string, ownerName: string): Promise<boolean> {
+  private tryTakeOver(staleName: string, ownerName: string): boolean {
     const ownerPath = join(this.lockDir, ownerName);
     try {
-      await rename(join(this.lockDir, staleName), ownerPath);
+      renameSync(join(this.lockDir, staleName), ownerPath);
     } catch {
       return false; // another waiter took it over, or its holder released it
     }
     const now = new Date();
-    await utimes(ownerPath, now, now);
+    utimesSync(ownerPath, now, now);
     return true;
   }
 
@@ -158,24 +173,23 @@ export class DirLock {
     heartbeat.unref();
     let released = false;
     return {
-      async stillHeld() {
-        try {
-          await access(ownerPath);
-          return true;
-        } catch {
-          return false;
-        }
+      stillHeld() {
+        return existsSync(ownerPath);
       },
-      async release() {
+      release() {
         if (released) return;
         released = true;
         clearInterval(heartbeat);
         try {
-          await unlink(ownerPath);
+          unlinkSync(ownerPath);
         } catch {
           return; // taken over while we held it: the lock dir is someone else's now
         }
-        await rmdir(lockDir).catch(() => undefined);
+        try {
+          rmdirSync(lockDir);
+        } catch {
+          // A new holder's rename already replaced the emptied directory.
+        }
       },
     };
   }

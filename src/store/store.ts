@@ -1,8 +1,8 @@
 import { Mutex } from "async-mutex";
-import { lstat, mkdir } from "node:fs/promises";
+import { lstatSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
-import { DirLock } from "./dir-lock.js";
+import { DirLock, type LockLease } from "./dir-lock.js";
 import { ConcurrentEditError, FileError } from "./file-error.js";
 import { hfsPaths, type HfsPaths } from "./hfs-paths.js";
 import { MAX_FILE_BYTES } from "./limits.js";
@@ -43,25 +43,25 @@ export class Store {
 
   /** The file's text, or null when it does not exist. Never creates anything. */
   async read(file: string): Promise<string | null> {
-    await this.assertNoLinkedDirs(file);
-    return (await readStrict(file))?.text ?? null;
+    this.checkDirs(file);
+    return readStrict(file)?.text ?? null;
   }
 
   /** Decide on the file's current text under the lock, and write what the decision says, atomically. */
   async update<T>(file: string, decide: (current: string | null) => Decision<T>): Promise<T> {
     return this.queue.runExclusive(async () => {
-      await this.assertNoLinkedDirs(file);
-      if (!(await exists(this.paths.hfsDir))) {
+      if (!this.checkDirs(file)) {
         // Nothing to lock yet. A decision that writes nothing must not create `.hfs/` either.
         const decision = decide(null);
         if (decision.write === undefined) return decision.result;
-        await mkdir(this.paths.hfsDir, { recursive: true });
+        mkdirSync(this.paths.hfsDir, { recursive: true });
       }
       const lease = await this.lock.acquire();
+      // From here to the release, everything is synchronous: the lock is held only for the file work.
       try {
-        return await this.decideAndWrite(file, decide, () => lease.stillHeld());
+        return this.decideAndWrite(file, decide, lease);
       } finally {
-        await lease.release();
+        lease.release();
       }
     });
   }
@@ -77,26 +77,21 @@ export class Store {
     return removed.concat(await removeOrphanTempFiles(this.paths.agentsDir));
   }
 
-  private async decideAndWrite<T>(
-    file: string,
-    decide: (current: string | null) => Decision<T>,
-    stillHeld: () => Promise<boolean>,
-  ): Promise<T> {
+  private decideAndWrite<T>(file: string, decide: (current: string | null) => Decision<T>, lease: LockLease): T {
     for (let attempt = 1; ; attempt++) {
-      const snapshot = await readStrict(file);
+      const snapshot = readStrict(file);
       const decision = decide(snapshot?.text ?? null);
       if (decision.write === undefined) return decision.result;
       if (Buffer.byteLength(decision.write) > MAX_FILE_BYTES) {
         throw new FileError("too_large", file, `the update would make \`${file}\` larger than ${MAX_FILE_BYTES} bytes`);
       }
-      await mkdir(dirname(file), { recursive: true });
-      await this.assertNoLinkedDirs(file);
+      if (file !== this.paths.stateFile) mkdirSync(dirname(file), { recursive: true });
       try {
-        await writeFileAtomic(file, decision.write, {
+        writeFileAtomic(file, decision.write, {
           mode: snapshot?.mode,
-          beforeCommit: async () => {
-            if (!(await stillHeld())) throw new FileError("io", file, "the .hfs lock was taken over during the write");
-            const now = await readBytes(file);
+          beforeCommit: () => {
+            if (!lease.stillHeld()) throw new FileError("io", file, "the .hfs lock was taken over during the write");
+            const now = readBytes(file);
             if (!sameBytes(now?.data, snapshot?.bytes)) throw new ConcurrentEditError(file, attempt);
           },
         });
@@ -108,31 +103,28 @@ export class Store {
     }
   }
 
-  // `.hfs` or `.hfs/agents` as a symlink would send every write somewhere outside the project.
-  private async assertNoLinkedDirs(file: string): Promise<void> {
+  /**
+   * Refuse `.hfs` or `.hfs/agents` as symlinks (they would send every write somewhere outside the project).
+   * Returns whether `.hfs` exists.
+   */
+  private checkDirs(file: string): boolean {
+    let hfsExists = false;
     for (const dir of [this.paths.hfsDir, this.paths.agentsDir]) {
       if (!file.startsWith(dir)) continue;
+      let linked: boolean;
       try {
-        if ((await lstat(dir)).isSymbolicLink()) {
-          throw new FileError("symlink", dir, `\`${dir}\` is a symlink; hfs-mcp does not follow links`);
-        }
-      } catch (error) {
-        if (error instanceof FileError) throw error;
+        linked = lstatSync(dir).isSymbolicLink();
+      } catch {
+        continue; // missing
       }
+      if (linked) throw new FileError("symlink", dir, `\`${dir}\` is a symlink; hfs-mcp does not follow links`);
+      if (dir === this.paths.hfsDir) hfsExists = true;
     }
+    return hfsExists;
   }
 }
 
 function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.equals(b);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

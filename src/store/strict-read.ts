@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { FileError } from "./file-error.js";
 import { MAX_FILE_BYTES } from "./limits.js";
 
@@ -15,9 +14,13 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * Read a file as strict UTF-8, or null when it does not exist. Refuses (FileError) a symlink, anything but a
  * regular file, a file over the size limit, and bytes that are not UTF-8 — decoding those loosely and writing
  * them back would silently replace a person's text with U+FFFD.
+ *
+ * Synchronous on purpose, like the rest of the store's critical section: a board is small, and each
+ * asynchronous fs call costs a thread-pool round trip that, over the ~25 calls of one locked update, made an
+ * update twice as slow as the file-system floor (see BENCHMARKS.md).
  */
-export async function readStrict(path: string): Promise<FileSnapshot | null> {
-  const bytes = await readBytes(path);
+export function readStrict(path: string): FileSnapshot | null {
+  const bytes = readBytes(path);
   if (!bytes) return null;
   let text: string;
   try {
@@ -29,11 +32,11 @@ export async function readStrict(path: string): Promise<FileSnapshot | null> {
 }
 
 /** The raw bytes of a file with the same refusals as readStrict (except decoding), or null when missing. */
-export async function readBytes(path: string): Promise<{ data: Buffer; mode: number } | null> {
-  let handle;
+export function readBytes(path: string): { data: Buffer; mode: number } | null {
+  let fd: number;
   try {
     // O_NOFOLLOW: a symlink planted at the path fails with ELOOP instead of redirecting us elsewhere.
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
@@ -41,17 +44,36 @@ export async function readBytes(path: string): Promise<{ data: Buffer; mode: num
     throw new FileError("io", path, `cannot open \`${path}\`: ${(error as Error).message}`, { cause: error });
   }
   try {
-    const stat = await handle.stat();
+    const stat = fstatSync(fd);
     if (!stat.isFile()) throw new FileError("not_a_file", path, `\`${path}\` is not a regular file`);
     if (stat.size > MAX_FILE_BYTES) {
       throw new FileError("too_large", path, `\`${path}\` is ${stat.size} bytes, over the ${MAX_FILE_BYTES}-byte limit`);
     }
-    const data = await handle.readFile();
-    if (data.length > MAX_FILE_BYTES) {
-      throw new FileError("too_large", path, `\`${path}\` grew past the ${MAX_FILE_BYTES}-byte limit while being read`);
-    }
-    return { data, mode: stat.mode & 0o7777 };
+    return { data: readAll(fd, stat.size, path), mode: stat.mode & 0o7777 };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+}
+
+// Read to end of file: the size from fstat is a hint (someone may be appending), the limit is not.
+function readAll(fd: number, sizeHint: number, path: string): Buffer {
+  let buffer = Buffer.allocUnsafe(Math.max(sizeHint + 1, 4096));
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (buffer.length > MAX_FILE_BYTES) {
+        throw new FileError("too_large", path, `\`${path}\` grew past the ${MAX_FILE_BYTES}-byte limit while being read`);
+      }
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
+    }
+    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    if (read === 0) break;
+    length += read;
+  }
+  if (length > MAX_FILE_BYTES) {
+    throw new FileError("too_large", path, `\`${path}\` grew past the ${MAX_FILE_BYTES}-byte limit while being read`);
+  }
+  return buffer.subarray(0, length);
 }

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, lstat, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,15 +53,15 @@ describe("writeFileAtomic", () => {
     await writeFile(target, "- [ ] keep me\n");
     let tempSeen: string[] = [];
     const refusal = new Error("changed under us");
-    await expect(
+    expect(() =>
       writeFileAtomic(target, "- [ ] overwrite\n", {
-        beforeCommit: async () => {
+        beforeCommit: () => {
           // The temp file exists, complete, at this point; the rename has not happened.
-          tempSeen = (await readdir(dir)).filter((name) => TEMP.test(name));
+          tempSeen = readdirSync(dir).filter((name) => TEMP.test(name));
           throw refusal;
         },
       }),
-    ).rejects.toBe(refusal);
+    ).toThrow(refusal);
     expect(tempSeen).toHaveLength(1);
     expect(await readFile(join(dir, tempSeen[0]!), "utf8").catch(() => "gone")).toBe("gone");
     expect(await readFile(target, "utf8")).toBe("- [ ] keep me\n");
@@ -72,9 +73,9 @@ describe("writeFileAtomic", () => {
     const target = join(dir, "state.md");
     const names: string[] = [];
     for (let i = 0; i < 3; i++) {
-      await writeFileAtomic(target, `${i}\n`, {
-        beforeCommit: async () => {
-          names.push(...(await readdir(dir)).filter((name) => TEMP.test(name)));
+      writeFileAtomic(target, `${i}\n`, {
+        beforeCommit: () => {
+          names.push(...readdirSync(dir).filter((name) => TEMP.test(name)));
         },
       });
     }
@@ -104,7 +105,7 @@ describe("writeFileAtomic", () => {
   it("fails without creating anything when the folder does not exist", async () => {
     const root = await tempRoot();
     const target = join(root, "missing", "state.md");
-    await expect(writeFileAtomic(target, "x\n")).rejects.toMatchObject({ code: "ENOENT" });
+    expect(() => writeFileAtomic(target, "x\n")).toThrow(expect.objectContaining({ code: "ENOENT" }));
     expect(await readdir(root)).toEqual([]);
   });
 });

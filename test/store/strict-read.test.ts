@@ -11,10 +11,12 @@ async function fileWith(bytes: Buffer | string, name = "state.md"): Promise<stri
 }
 
 async function problemOf(path: string): Promise<FileError> {
-  const error = await readStrict(path).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
+  let error: unknown;
+  try {
+    readStrict(path);
+  } catch (caught) {
+    error = caught;
+  }
   expect(error).toBeInstanceOf(FileError);
   return error as FileError;
 }
