@@ -1,3 +1,4 @@
+import { MarkdownLimitError } from "../markdown/parse-limits.js";
 import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/index.js";
 import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
 import { failure, isFailure, type Failure, type Outcome } from "./failure.js";
@@ -290,6 +291,13 @@ async function guard<T extends { success: true }>(run: () => Promise<Outcome<T>>
     }
     if (error instanceof ConcurrentEditError) {
       return failure("file_error", error.message, "Someone keeps saving the file; retry the call in a moment.");
+    }
+    if (error instanceof MarkdownLimitError) {
+      return failure(
+        "file_error",
+        `the file is too complex to parse safely: ${error.message}`,
+        "Ask a person to split the board or move finished items out of it (nothing was written), then retry.",
+      );
     }
     if (error instanceof FileError) {
       return failure("file_error", error.message, "Ask a person to fix the file (nothing was written), then retry.");

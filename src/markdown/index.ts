@@ -11,3 +11,4 @@ export {
   type MemorySection,
 } from "./agent-memory.js";
 export type { ItemStatus } from "./task-line.js";
+export { MarkdownLimitError, PARSE_LIMITS } from "./parse-limits.js";

@@ -3,8 +3,14 @@ import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmTaskListItemFromMarkdown } from "mdast-util-gfm-task-list-item";
 import { gfmTaskListItem } from "micromark-extension-gfm-task-list-item";
 
-/** CommonMark plus GFM task-list items: exactly the syntax the board's items are written in. */
+import { assertParseable } from "./parse-limits.js";
+
+/**
+ * CommonMark plus GFM task-list items: exactly the syntax the board's items are written in. Throws
+ * MarkdownLimitError, before parsing, for text beyond the parse limits.
+ */
 export function parseMarkdown(text: string): Root {
+  assertParseable(text);
   return fromMarkdown(text, {
     extensions: [gfmTaskListItem()],
     mdastExtensions: [gfmTaskListItemFromMarkdown()],

@@ -26,6 +26,8 @@ describe("markdown public API", () => {
     expect(Object.keys(markdown).sort()).toEqual([
       "DEFAULT_SECTION",
       "MEMORY_SECTIONS",
+      "MarkdownLimitError",
+      "PARSE_LIMITS",
       "addItem",
       "boardTemplate",
       "breaksSections",
