@@ -25,16 +25,30 @@ export interface Decision<T> {
 // A person saving the file between our read and our rename makes us redo the operation on their version.
 const MAX_ATTEMPTS = 5;
 
+interface PendingUpdate {
+  file: string;
+  decide: (current: string | null) => Decision<unknown>;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
 /**
  * The only way files under `.hfs/` change. Every update runs: in-process FIFO queue → cross-process lock →
  * fresh strict read → decide → atomic write (aborted if the file changed since the read) → unlock. Decisions
  * are therefore always made on what is on disk while no other writer can act. Reads take no lock: writes
  * replace files by rename, so a reader sees a whole old or a whole new file.
+ *
+ * Group commit: updates that queue up while the lock is busy are applied together, in order, each deciding
+ * on the text the previous ones produced, then written once. One lock hand-over and one fsync then serve an
+ * agent's burst of parallel calls; every caller still hears back only after the write is durable.
  */
 export class Store {
   readonly paths: HfsPaths;
   private readonly queue = new Mutex();
   private readonly lock: DirLock;
+  private pending: PendingUpdate[] = [];
 
   constructor(options: StoreOptions) {
     this.paths = hfsPaths(options.root);
@@ -48,22 +62,51 @@ export class Store {
   }
 
   /** Decide on the file's current text under the lock, and write what the decision says, atomically. */
-  async update<T>(file: string, decide: (current: string | null) => Decision<T>): Promise<T> {
-    return this.queue.runExclusive(async () => {
-      if (!this.checkDirs(file)) {
-        // Nothing to lock yet. A decision that writes nothing must not create `.hfs/` either.
-        const decision = decide(null);
-        if (decision.write === undefined) return decision.result;
-        mkdirSync(this.paths.hfsDir, { recursive: true });
-      }
-      const lease = await this.lock.acquire();
-      // From here to the release, everything is synchronous: the lock is held only for the file work.
-      try {
-        return this.decideAndWrite(file, decide, lease);
-      } finally {
-        lease.release();
-      }
+  update<T>(file: string, decide: (current: string | null) => Decision<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ file, decide, resolve: resolve as (result: unknown) => void, reject });
+      // Each call schedules a flush; a flush takes everything queued by then, so later ones may find nothing.
+      void this.queue.runExclusive(() => this.flush());
     });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    const groups = new Map<string, PendingUpdate[]>();
+    for (const update of batch) groups.set(update.file, [...(groups.get(update.file) ?? []), update]);
+
+    const locked: PendingUpdate[][] = [];
+    for (const group of groups.values()) {
+      try {
+        if (this.checkDirs(group[0]!.file) || !settleWithoutLock(group)) locked.push(group);
+      } catch (error) {
+        for (const update of group) update.reject(error);
+      }
+    }
+    if (locked.length === 0) return;
+
+    let lease: LockLease;
+    try {
+      mkdirSync(this.paths.hfsDir, { recursive: true });
+      lease = await this.lock.acquire();
+    } catch (error) {
+      for (const update of locked.flat()) update.reject(error);
+      return;
+    }
+    // From here to the release, everything is synchronous: the lock is held only for the file work.
+    try {
+      for (const group of locked) {
+        try {
+          const outcomes = this.decideAndWrite(group[0]!.file, group, lease);
+          outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
+        } catch (error) {
+          for (const update of group) update.reject(error);
+        }
+      }
+    } finally {
+      lease.release();
+    }
   }
 
   /** Resolves once every queued update has finished (used for a graceful stop). */
@@ -77,17 +120,14 @@ export class Store {
     return removed.concat(await removeOrphanTempFiles(this.paths.agentsDir));
   }
 
-  private decideAndWrite<T>(file: string, decide: (current: string | null) => Decision<T>, lease: LockLease): T {
+  private decideAndWrite(file: string, group: PendingUpdate[], lease: LockLease): Outcome[] {
     for (let attempt = 1; ; attempt++) {
       const snapshot = readStrict(file);
-      const decision = decide(snapshot?.text ?? null);
-      if (decision.write === undefined) return decision.result;
-      if (Buffer.byteLength(decision.write) > MAX_FILE_BYTES) {
-        throw new FileError("too_large", file, `the update would make \`${file}\` larger than ${MAX_FILE_BYTES} bytes`);
-      }
+      const { outcomes, text } = decideInOrder(group, snapshot?.text ?? null, file);
+      if (text === (snapshot?.text ?? null) || text === null) return outcomes;
       if (file !== this.paths.stateFile) mkdirSync(dirname(file), { recursive: true });
       try {
-        writeFileAtomic(file, decision.write, {
+        writeFileAtomic(file, text, {
           mode: snapshot?.mode,
           beforeCommit: () => {
             if (!lease.stillHeld()) throw new FileError("io", file, "the .hfs lock was taken over during the write");
@@ -95,7 +135,7 @@ export class Store {
             if (!sameBytes(now?.data, snapshot?.bytes)) throw new ConcurrentEditError(file, attempt);
           },
         });
-        return decision.result;
+        return outcomes;
       } catch (error) {
         if (error instanceof ConcurrentEditError && attempt < MAX_ATTEMPTS) continue;
         throw error;
@@ -122,6 +162,36 @@ export class Store {
     }
     return hfsExists;
   }
+}
+
+// Run each decision on the text left by the ones before it. A decision that throws, or whose write would pass
+// the size limit, fails alone; the others stand.
+function decideInOrder(group: PendingUpdate[], initial: string | null, file: string): { outcomes: Outcome[]; text: string | null } {
+  let text = initial;
+  const outcomes = group.map((update): Outcome => {
+    try {
+      const decision = update.decide(text);
+      if (decision.write !== undefined) {
+        if (Buffer.byteLength(decision.write) > MAX_FILE_BYTES) {
+          throw new FileError("too_large", file, `the update would make \`${file}\` larger than ${MAX_FILE_BYTES} bytes`);
+        }
+        text = decision.write;
+      }
+      return { ok: true, result: decision.result };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  return { outcomes, text };
+}
+
+// Without `.hfs/` there is nothing to lock yet, and a decision that writes nothing must not create it either.
+// Settles the group if none of its decisions writes; false when one does (the group then goes through the lock).
+function settleWithoutLock(group: PendingUpdate[]): boolean {
+  const { outcomes, text } = decideInOrder(group, null, group[0]!.file);
+  if (text !== null) return false;
+  outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
+  return true;
 }
 
 function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {

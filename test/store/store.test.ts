@@ -185,6 +185,32 @@ describe("Store.update", () => {
   });
 });
 
+describe("Store.update group commit", () => {
+  it("applies a burst of queued updates in order, each deciding on the previous one's text", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await store.update(store.paths.stateFile, () => ({ result: undefined, write: "" }));
+    const holder = await new DirLock({ dir: store.paths.hfsDir, timeoutMs: 1000 }).acquire();
+    const seen: string[] = [];
+    // Queued while another holder keeps the lock, so they are flushed together once it lets go.
+    const calls = Array.from({ length: 10 }, (_, i) =>
+      store.update(store.paths.stateFile, (current): Decision<number> => {
+        seen.push(current ?? "<none>");
+        if (i === 4) throw new Error("decision 4 fails alone");
+        if (i === 7) return { result: -1 }; // decides to write nothing
+        return { result: i, write: `${current}${i}` };
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    holder.release();
+    const results = await Promise.allSettled(calls);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : "rejected"))).toEqual([0, 1, 2, 3, "rejected", 5, 6, -1, 8, 9]);
+    expect(seen).toEqual(["", "0", "01", "012", "0123", "0123", "01235", "012356", "012356", "0123568"]);
+    expect(await readFile(store.paths.stateFile, "utf8")).toBe("01235689");
+    expect((await readdir(store.paths.hfsDir)).sort()).toEqual(["state.md"]);
+  });
+});
+
 describe("Store.read", () => {
   it("returns null for a missing board without creating anything", async () => {
     const root = await tempRoot();
