@@ -4,7 +4,7 @@ import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../stor
 import { failure, isFailure, type Failure, type Outcome } from "./failure.js";
 import { findItem, looseKey } from "./find-item.js";
 import { resolveAgent } from "./identity.js";
-import { checkDescription, checkLine, checkMemoryContent, checkSectionTitle } from "./validate.js";
+import { checkDescription, checkLine, checkMemoryContent, checkPage, checkSectionTitle } from "./validate.js";
 
 export interface BoardManagerOptions {
   root: string;
@@ -26,6 +26,14 @@ export interface StatusCounts {
   available: number;
   in_progress: number;
   completed: number;
+}
+
+export interface ListQuery {
+  status?: ItemStatus;
+  claimedBy?: string;
+  limit?: number;
+  /** `next_cursor` from the previous page. */
+  cursor?: string;
 }
 
 export interface ItemRef {
@@ -70,20 +78,32 @@ export class BoardManager {
     });
   }
 
-  async listItems(filter: { status?: ItemStatus; claimedBy?: string } = {}): Promise<
-    Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts }>
+  /**
+   * The board's items in file order, filtered, one page at a time (`limit`, default 100, at most 1,000) so a
+   * large board never floods an agent's context; `next_cursor` continues after the last item returned.
+   */
+  async listItems(query: ListQuery = {}): Promise<
+    Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts; next_cursor?: string }>
   > {
+    const page = checkPage(query.limit, query.cursor);
+    if (isFailure(page)) return page;
     return guard(async () => {
       const md = await loadMarkdown();
       const text = await this.store.read(this.store.paths.stateFile);
       const all = text === null ? [] : this.parse(md, text).items;
       const counts: StatusCounts = { available: 0, in_progress: 0, completed: 0 };
-      for (const item of all) counts[item.status]++;
-      const items = all
-        .filter((item) => filter.status === undefined || item.status === filter.status)
-        .filter((item) => filter.claimedBy === undefined || item.claimedBy === filter.claimedBy)
-        .map(toWorkItem);
-      return { success: true as const, items, counts };
+      const items: WorkItem[] = [];
+      let more = false;
+      for (const item of all) {
+        counts[item.status]++;
+        if (item.line <= page.afterLine) continue;
+        if (query.status !== undefined && item.status !== query.status) continue;
+        if (query.claimedBy !== undefined && item.claimedBy !== query.claimedBy) continue;
+        if (items.length < page.limit) items.push(toWorkItem(item));
+        else more = true;
+      }
+      const last = items.at(-1);
+      return { success: true as const, items, counts, ...(more && last ? { next_cursor: `after:${last.line}` } : {}) };
     });
   }
 

@@ -64,6 +64,25 @@ export function checkLine(line: number | undefined): Failure | undefined {
   });
 }
 
+export const PAGE_DEFAULT = 100;
+export const PAGE_MAX = 1000;
+
+/** `limit` and `cursor` of a listing, resolved to a page size and the line after which it starts. */
+export function checkPage(limit: number | undefined, cursor: string | undefined): Failure | { limit: number; afterLine: number } {
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= PAGE_MAX)) {
+    return failure("invalid_input", `limit \`${limit}\` is out of range`, `Use a whole number from 1 to ${PAGE_MAX} (default ${PAGE_DEFAULT}).`, {
+      field: "limit",
+    });
+  }
+  const afterLine = cursor === undefined ? 0 : /^after:(\d{1,9})$/.exec(cursor)?.[1];
+  if (afterLine === undefined) {
+    return failure("invalid_input", `cursor \`${truncate(cursor ?? "")}\` is not one this server gave out`, "Pass `next_cursor` from the previous get_work_items reply unchanged, or omit it.", {
+      field: "cursor",
+    });
+  }
+  return { limit: limit ?? PAGE_DEFAULT, afterLine: Number(afterLine) };
+}
+
 export function checkMemoryContent(content: string): Failure | undefined {
   const bytes = Buffer.byteLength(content, "utf8");
   if (bytes <= MEMORY_CONTENT_MAX_BYTES) return undefined;

@@ -16,21 +16,27 @@ export const getWorkItems = defineTool({
   title: "List work items",
   description:
     "List the shared board's work items with their status (available, in_progress, completed), holder and line. " +
-    "Call it first to find work, then claim_item before starting. Filters narrow `items`; `counts` always cover the whole board.",
+    "Call it first to find work, then claim_item before starting. Filters narrow `items`; `counts` always cover the whole board. " +
+    "Returns up to `limit` items (default 100); pass `next_cursor` as `cursor` for the next page.",
   input: z.object({
     status: statusEnum.optional().describe("Only items with this status."),
     claimed_by: z.string().optional().describe("Only items claimed by this agent id."),
+    limit: z.number().int().optional().describe("Most items to return, 1-1000 (default 100)."),
+    cursor: z.string().optional().describe("`next_cursor` from the previous reply, to get the next page."),
   }),
   output: z.object({
     success: z.literal(true),
     items: z.array(workItem),
     counts: z.object({ available: z.number().int(), in_progress: z.number().int(), completed: z.number().int() }),
+    next_cursor: z.string().optional().describe("Present when more items match: pass it as `cursor`."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  handle: (manager, args) => manager.listItems({ status: args.status, claimedBy: args.claimed_by }),
-  summarize: ({ items, counts }) => {
+  handle: (manager, args) =>
+    manager.listItems({ status: args.status, claimedBy: args.claimed_by, limit: args.limit, cursor: args.cursor }),
+  summarize: ({ items, counts, next_cursor }) => {
     const head = `${items.length} item(s) shown; board: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`;
-    return [head, ...items.map(renderItem)].join("\n");
+    const more = next_cursor ? [`More items: call again with cursor "${next_cursor}".`] : [];
+    return [head, ...items.map(renderItem), ...more].join("\n");
   },
 });
 

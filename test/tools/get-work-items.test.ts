@@ -105,3 +105,55 @@ describe("get_work_items", () => {
     });
   }
 });
+
+describe("get_work_items pages", () => {
+  it("returns `limit` items and a next_cursor that continues after the last one, until none remain", async () => {
+    const client = await inMemoryClient({ root: await boardRoot() });
+    const seen: unknown[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const reply = await call(client, "get_work_items", { limit: 4, ...(cursor ? { cursor } : {}) });
+      expect(reply.isError).toBe(false);
+      expect(reply.data.counts).toEqual(WHOLE_BOARD);
+      seen.push(...reply.data.items);
+      cursor = reply.data.next_cursor;
+      if (cursor === undefined) break;
+      expect(reply.data.items).toHaveLength(4);
+      expect(reply.text).toContain(cursor);
+    }
+    expect(seen).toEqual(ALL_ITEMS);
+  });
+
+  it("pages through a filter: next_cursor only when more matching items remain", async () => {
+    const client = await inMemoryClient({ root: await boardRoot() });
+    const first = await call(client, "get_work_items", { status: "available", limit: 3 });
+    expect(first.data.items).toEqual(ALL_ITEMS.slice(0, 3));
+    const second = await call(client, "get_work_items", { status: "available", limit: 3, cursor: first.data.next_cursor });
+    expect(second.data.items).toEqual(ALL_ITEMS.slice(3, 5));
+    expect(second.data).not.toHaveProperty("next_cursor");
+  });
+
+  it("defaults to 100 items a page", async () => {
+    const root = await tempRoot();
+    const lines = Array.from({ length: 150 }, (_, i) => `- [ ] task ${i}`);
+    await writeBoard(root, `# Board\n\n${lines.join("\n")}\n`);
+    const client = await inMemoryClient({ root });
+    const reply = await call(client, "get_work_items");
+    expect(reply.data.items).toHaveLength(100);
+    expect(reply.data.next_cursor).toBe(`after:${reply.data.items[99].line}`);
+    expect(reply.data.counts).toEqual({ available: 150, in_progress: 0, completed: 0 });
+  });
+
+  it.each([
+    [{ limit: 0 }, "limit"],
+    [{ limit: 1001 }, "limit"],
+    [{ limit: 2.5 }, "limit"],
+    [{ cursor: "page-2" }, "cursor"],
+    [{ cursor: "" }, "cursor"],
+  ])("refuses %j as invalid_input", async (args, field) => {
+    const root = await boardRoot();
+    const client = await inMemoryClient({ root });
+    const failure = await expectFailure(client, root, "get_work_items", args, "invalid_input");
+    expect(failure.field).toBe(field);
+  });
+});
