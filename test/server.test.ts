@@ -18,7 +18,7 @@ const TOOL_NAMES = [
 
 // The spec's inputs: which arguments each tool takes, and which of them are required.
 const INPUTS: Record<string, { properties: string[]; required: string[] }> = {
-  get_work_items: { properties: ["claimed_by", "status"], required: [] },
+  get_work_items: { properties: ["claimed_by", "cursor", "limit", "status"], required: [] },
   claim_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
   complete_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
   release_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
