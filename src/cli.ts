@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     stopping = true;
     await server.close().catch(() => undefined);
     await manager.store.idle();
+    manager.store.close();
     process.exit(0);
   };
   process.on("SIGTERM", stop);

@@ -10,6 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call, CLI_PATH, spawnServer } from "./helpers/clients.js";
 import { tempRoot } from "./helpers/temp-root.js";
 import { expectFailure, holdLock, snapshotTree } from "./tools/support.js";
+import { entriesBesideParkedLocks, PARKED_LOCK } from "./helpers/parked-locks.js";
 
 // These tests run the built server as users do (`npm test` builds first; alone: `npm run build`).
 beforeAll(() => {
@@ -129,8 +130,11 @@ describe("hfs-mcp over stdio", () => {
     expect(await readFile(join(root, ".hfs", "agents", "alpha.md"), "utf8")).toBe(
       "# Agent Memory: alpha\n\n## Scratchpad\n\n## Subtasks\n\n## Notes\n\nauth done\n",
     );
-    // No lock or temp file is left behind.
-    expect((await readdir(join(root, ".hfs"))).sort()).toEqual(["agents", "state.md"]);
+    // No lock or temp file is left behind; the server's parked lock dir is its own, named by its pid.
+    expect(await entriesBesideParkedLocks(join(root, ".hfs"))).toEqual(["agents", "state.md"]);
+    expect((await readdir(join(root, ".hfs"))).filter((name) => PARKED_LOCK.test(name))).toEqual([
+      expect.stringMatching(new RegExp(`^\\.lock\\.${pid}\\.`)),
+    ]);
     await eventually(() => stderr().includes(`serving ${root} as alpha`), "the startup line on stderr");
 
     // Bad calls come back structured, change nothing, and the process keeps serving.
@@ -169,6 +173,8 @@ describe("hfs-mcp over stdio", () => {
     await eventually(() => responses().length >= 5, "five responses");
     child.stdin.end();
     expect(await exited).toBe(0);
+    // A clean exit takes its parked lock dir along: only the board is left.
+    expect(await readdir(join(root, ".hfs"))).toEqual(["state.md"]);
 
     const messages = responses().map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: any });
     expect(messages.every((message) => message.jsonrpc === "2.0")).toBe(true);

@@ -109,6 +109,11 @@ export class Store {
     }
   }
 
+  /** Remove what this store keeps on disk between writes (its parked lock directory); call after idle(). */
+  close(): void {
+    this.lock.dispose();
+  }
+
   /** Resolves once every queued update has finished (used for a graceful stop). */
   async idle(): Promise<void> {
     while (this.queue.isLocked()) await this.queue.waitForUnlock();

@@ -27,15 +27,17 @@ function deadPid(): number {
 }
 
 describe("DirLock", () => {
-  it("acquires by creating .lock/ with one owner file naming this process and host; release removes both", async () => {
+  it("acquires by creating .lock/ with one owner file naming this process and host; release and dispose remove both", async () => {
     const dir = await hfsDir();
-    const lease = await new DirLock({ dir, timeoutMs: 1000 }).acquire();
+    const lock = new DirLock({ dir, timeoutMs: 1000 });
+    const lease = await lock.acquire();
     const entries = await lockEntries(dir);
     expect(entries).toHaveLength(1);
     expect(entries![0]).toMatch(new RegExp(`^owner~${process.pid}~${HOST.replace(/\./g, "\\.")}~[0-9a-f]{16}$`));
     expect(await lease.stillHeld()).toBe(true);
     await lease.release();
     expect(await lockEntries(dir)).toBeNull();
+    lock.dispose();
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -139,12 +141,23 @@ describe("DirLock", () => {
     expect(await lockEntries(dir)).toEqual(["not-an-owner"]);
   });
 
-  it("leaves no staging folder behind, whether it won the lock or not", async () => {
+  it("parks its lock directory between acquisitions and removes it on dispose", async () => {
     const dir = await hfsDir();
-    const first = await new DirLock({ dir, timeoutMs: 1_000 }).acquire();
-    await expect(new DirLock({ dir, timeoutMs: 100 }).acquire()).rejects.toBeInstanceOf(LockTimeoutError);
-    await first.release();
-    expect((await readdir(dir)).filter((name) => name.endsWith(".hfs-tmp"))).toEqual([]);
+    const lock = new DirLock({ dir, timeoutMs: 1_000 });
+    const waiter = new DirLock({ dir, timeoutMs: 100 });
+    const first = await lock.acquire();
+    await expect(waiter.acquire()).rejects.toBeInstanceOf(LockTimeoutError);
+    first.release();
+    const parked = (await readdir(dir)).filter((name) => name.endsWith(".hfs-tmp"));
+    // One parked dir each (ours, renamed back; the waiter's, never used), each holding its owner file.
+    expect(parked).toHaveLength(2);
+    for (const name of parked) expect(await readdir(join(dir, name))).toHaveLength(1);
+    const again = await lock.acquire();
+    expect((await readdir(dir)).filter((name) => name.endsWith(".hfs-tmp"))).toHaveLength(1);
+    again.release();
+    lock.dispose();
+    waiter.dispose();
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it("serializes many in-process acquirers: one holder at a time", async () => {

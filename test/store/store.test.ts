@@ -12,6 +12,7 @@ import {
   type Decision,
 } from "../../src/store/index.js";
 import { tempRoot } from "../helpers/temp-root.js";
+import { entriesBesideParkedLocks, PARKED_LOCK } from "../helpers/parked-locks.js";
 
 function storeAt(root: string, lockTimeoutMs = 5000): Store {
   return new Store({ root, lockTimeoutMs });
@@ -44,6 +45,15 @@ describe("Store.update", () => {
     const result = await store.update(store.paths.stateFile, (current) => ({ result: current, write: "- [ ] first\n" }));
     expect(result).toBeNull();
     expect(await readFile(store.paths.stateFile, "utf8")).toBe("- [ ] first\n");
+    expect(await entriesBesideParkedLocks(store.paths.hfsDir)).toEqual(["state.md"]);
+  });
+
+  it("parks its lock dir in .hfs/ between writes and removes it on close", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await store.update(store.paths.stateFile, () => ({ result: undefined, write: "x\n" }));
+    expect((await readdir(store.paths.hfsDir)).sort()).toEqual([expect.stringMatching(PARKED_LOCK), "state.md"]);
+    store.close();
     expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
   });
 
@@ -83,7 +93,7 @@ describe("Store.update", () => {
     expect(seen).toEqual([original, persons]);
     expect(result).toBe(2);
     expect(await readFile(store.paths.stateFile, "utf8")).toBe(`${persons}- [ ] added by the agent\n`);
-    expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
+    expect(await entriesBesideParkedLocks(store.paths.hfsDir)).toEqual(["state.md"]);
   });
 
   it("gives up with ConcurrentEditError when the file changes on every attempt, leaving the person's last save", async () => {
@@ -102,7 +112,7 @@ describe("Store.update", () => {
     expect(error).toBeInstanceOf(ConcurrentEditError);
     expect(saves).toBeGreaterThan(1);
     expect(await readFile(store.paths.stateFile, "utf8")).toBe(`save ${saves}\n`);
-    expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
+    expect(await entriesBesideParkedLocks(store.paths.hfsDir)).toEqual(["state.md"]);
   });
 
   it("refuses to write a file larger than the limit and leaves the old one", async () => {
@@ -116,7 +126,7 @@ describe("Store.update", () => {
     expect(error).toBeInstanceOf(FileError);
     expect((error as FileError).problem).toBe("too_large");
     expect(await readFile(store.paths.stateFile, "utf8")).toBe("- [ ] small\n");
-    expect(await readdir(store.paths.hfsDir)).toEqual(["state.md"]);
+    expect(await entriesBesideParkedLocks(store.paths.hfsDir)).toEqual(["state.md"]);
   });
 
   it("refuses to decide on a file that is not UTF-8, and writes nothing", async () => {
@@ -207,7 +217,7 @@ describe("Store.update group commit", () => {
     expect(results.map((r) => (r.status === "fulfilled" ? r.value : "rejected"))).toEqual([0, 1, 2, 3, "rejected", 5, 6, -1, 8, 9]);
     expect(seen).toEqual(["", "0", "01", "012", "0123", "0123", "01235", "012356", "012356", "0123568"]);
     expect(await readFile(store.paths.stateFile, "utf8")).toBe("01235689");
-    expect((await readdir(store.paths.hfsDir)).sort()).toEqual(["state.md"]);
+    expect(await entriesBesideParkedLocks(store.paths.hfsDir)).toEqual(["state.md"]);
   });
 });
 

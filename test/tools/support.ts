@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { call } from "../helpers/clients.js";
+import { PARKED_LOCK } from "../helpers/parked-locks.js";
 
 /** Shared by the tool suites: fixture boards, a whole-tree snapshot, and the checks every failure must pass. */
 
@@ -52,10 +53,17 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  * is UTF-8 and small, base64 otherwise, a sha256 for big files. Equal snapshots mean nothing was written,
  * created, removed or renamed.
  */
+/**
+ * Every path under `root`, byte for byte. Leaves out one thing: the lock directory a *live* server parks in
+ * `.hfs/` between writes (`.lock.<pid>.<hex>.hfs-tmp`, see src/store/dir-lock.ts). It is the server's own
+ * bookkeeping, appears with its first locked operation and is removed when the server exits; it is not a
+ * change to anyone's files.
+ */
 export async function snapshotTree(root: string): Promise<Record<string, TreeEntry>> {
   const tree: Record<string, TreeEntry> = {};
   const visit = async (dir: string, prefix: string): Promise<void> => {
     for (const name of (await readdir(dir)).sort()) {
+      if (prefix === ".hfs" && isLiveParkedLock(name)) continue;
       const path = join(dir, name);
       const rel = prefix ? `${prefix}/${name}` : name;
       const info = await lstat(path);
@@ -69,6 +77,16 @@ export async function snapshotTree(root: string): Promise<Record<string, TreeEnt
   };
   await visit(root, "");
   return tree;
+}
+
+function isLiveParkedLock(name: string): boolean {
+  if (!PARKED_LOCK.test(name)) return false;
+  try {
+    process.kill(Number(name.split(".")[2]), 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function describeBytes(data: Buffer): string {
