@@ -109,7 +109,7 @@ export class DirLock {
         if (waited >= this.timeoutMs) throw new LockTimeoutError(this.timeoutMs, lastHolder);
         // Retry at once when the lock just went away or changed hands; otherwise wait for the holder to let go.
         if (seen.kind !== "held") continue;
-        changes ??= new DirWatch(this.dir, LOCK_DIR_NAME);
+        changes ??= new DirWatch(this.dir, LOCK_DIR_NAME, () => !existsSync(this.lockDir));
         // With a watch, the wait ends at the release; the poll only catches holders that die (no event).
         const pollMs = changes.watching ? 25 + Math.random() * 25 : backoffMs(attempt);
         await changes.next(Math.min(pollMs, Math.max(1, this.timeoutMs - waited)));

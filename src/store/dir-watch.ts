@@ -12,10 +12,16 @@ export class DirWatch {
   private wake: (() => void) | undefined;
   private changed = false;
 
-  constructor(dir: string, entry: string) {
+  /**
+   * `wakeWhen` filters events cheaply inside the callback: a lock changes hands twice per write (taken, given
+   * back), and only one of those is worth waking for; each needless wake-up of every waiting process costs CPU
+   * the lock holder needs on a small machine.
+   */
+  constructor(dir: string, entry: string, wakeWhen: () => boolean = () => true) {
     try {
       this.watcher = watch(dir, { persistent: false }, (_event, name) => {
         if (name !== null && name !== entry) return;
+        if (!wakeWhen()) return;
         this.changed = true;
         this.wake?.();
       });
