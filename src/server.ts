@@ -14,6 +14,7 @@ export const INSTRUCTIONS = [
   "hfs-mcp coordinates several agents through a shared board of work items (.hfs/state.md).",
   "1. get_work_items to see what is available.",
   "2. claim_item before you start an item; if it fails with not_available, another agent has it: pick another.",
+  "   (claim_next picks and claims the next available item in one step and cannot lose a race.)",
   "3. complete_item when it is done; release_item if you stop without finishing.",
   "Use add_item for new work you discover, and update_agent_memory / get_agent_memory for your own notes.",
 ].join("\n");

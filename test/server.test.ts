@@ -9,6 +9,7 @@ import { snapshotTree } from "./tools/support.js";
 const TOOL_NAMES = [
   "add_item",
   "claim_item",
+  "claim_next",
   "complete_item",
   "get_agent_memory",
   "get_work_items",
@@ -20,6 +21,7 @@ const TOOL_NAMES = [
 const INPUTS: Record<string, { properties: string[]; required: string[] }> = {
   get_work_items: { properties: ["claimed_by", "cursor", "limit", "status"], required: [] },
   claim_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
+  claim_next: { properties: ["agent_id", "query", "section"], required: [] },
   complete_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
   release_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
   add_item: { properties: ["description", "section"], required: ["description"] },
@@ -36,6 +38,7 @@ describe("public API", () => {
         "not_found",
         "ambiguous",
         "not_available",
+        "none_available",
         "not_owner",
         "already_complete",
         "duplicate",
@@ -77,7 +80,7 @@ describe("public API", () => {
 });
 
 describe("tools/list", () => {
-  it("lists exactly the seven tools", async () => {
+  it("lists exactly the seven tools of the core spec, plus claim_next", async () => {
     const client = await inMemoryClient({ root: await tempRoot() });
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
@@ -106,6 +109,7 @@ describe("tools/list", () => {
     expect(description("complete_item")).toContain("not_owner");
     expect(description("release_item")).toContain("not_owner");
     expect(description("add_item")).toContain("duplicate");
+    expect(description("claim_next")).toContain("none_available");
   });
 
   it("marks exactly get_work_items and get_agent_memory read-only", async () => {
@@ -116,6 +120,7 @@ describe("tools/list", () => {
       get_work_items: true,
       get_agent_memory: true,
       claim_item: false,
+      claim_next: false,
       complete_item: false,
       release_item: false,
       add_item: false,

@@ -125,6 +125,49 @@ export class BoardManager {
     });
   }
 
+  /**
+   * Claim the first available item (in file order) in a section and/or whose description contains `query`,
+   * choosing and claiming in one locked step: unlike get_work_items then claim_item, it cannot lose a race.
+   */
+  async claimNext(input: { section?: string; query?: string; agentId?: string }): Promise<
+    Outcome<ItemChange & { claimed_by: string }>
+  > {
+    const agent = resolveAgent(this.agentId, input.agentId);
+    if (typeof agent !== "string") return agent;
+    const section = input.section === undefined ? undefined : checkSectionTitle(input.section);
+    if (typeof section === "object") return section;
+    const query = input.query === undefined ? undefined : checkDescription(input.query, "query");
+    if (typeof query === "object") return query;
+    const md = await loadMarkdown();
+    return guard(() =>
+      this.store.update<Outcome<ItemChange & { claimed_by: string }>>(this.store.paths.stateFile, (current) => {
+        const board = this.parse(md, current ?? "");
+        const range = section === undefined ? undefined : md.findSection(board.headings, section, board.starts.length);
+        const needle = query === undefined ? undefined : looseKey(query);
+        const item = board.items.find(
+          (it) =>
+            it.status === "available" &&
+            (section === undefined || (range !== undefined && it.line >= range.firstLine && it.line <= range.lastLine)) &&
+            (needle === undefined || looseKey(it.description).includes(needle)),
+        );
+        if (!item) {
+          const where = [section === undefined ? "" : ` in section \`${section}\``, query === undefined ? "" : ` matching \`${query}\``].join("");
+          return {
+            result: failure(
+              "none_available",
+              `no available item${where}${section !== undefined && range === undefined ? " (the board has no such section)" : ""}`,
+              "Everything there is claimed or done: call get_work_items to see the board, or widen section/query.",
+            ),
+          };
+        }
+        return {
+          result: { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line },
+          write: md.claimItem(current ?? "", board, item, agent),
+        };
+      }),
+    );
+  }
+
   /** Mark an item you hold as done. */
   async complete(ref: ItemRef): Promise<Outcome<ItemChange>> {
     return this.changeItem(ref, (md, item, agent, text, board) => {

@@ -5,6 +5,7 @@ export const FAILURE_REASONS = [
   "not_found",
   "ambiguous",
   "not_available",
+  "none_available",
   "not_owner",
   "already_complete",
   "duplicate",

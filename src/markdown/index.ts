@@ -12,3 +12,4 @@ export {
 } from "./agent-memory.js";
 export type { ItemStatus } from "./task-line.js";
 export { MarkdownLimitError, PARSE_LIMITS } from "./parse-limits.js";
+export { findSection, sectionKey } from "./sections.js";

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { failure, type BoardManager } from "../board/index.js";
 import { addItem } from "./add-item.js";
 import { claimItem } from "./claim-item.js";
+import { claimNext } from "./claim-next.js";
 import { completeItem } from "./complete-item.js";
 import { getAgentMemory } from "./get-agent-memory.js";
 import { getWorkItems } from "./get-work-items.js";
@@ -16,6 +17,7 @@ import { updateAgentMemory } from "./update-agent-memory.js";
 export const TOOLS: readonly Tool[] = [
   getWorkItems,
   claimItem,
+  claimNext,
   completeItem,
   releaseItem,
   addItem,

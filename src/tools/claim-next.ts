@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { agentIdField, itemChangeShape } from "./schemas.js";
+import { defineTool } from "./tool.js";
+
+export const claimNext = defineTool({
+  name: "claim_next",
+  title: "Claim the next available item",
+  description:
+    "Pick and claim the first available item (board order), optionally within a section and/or matching a text, in one " +
+    "atomic step: it cannot lose a race the way get_work_items then claim_item can. `none_available` means nothing matches.",
+  input: z.object({
+    section: z.string().optional().describe("Only items under this heading (its sub-sections included)."),
+    query: z.string().optional().describe("Only items whose description contains this text (case-insensitive)."),
+    agent_id: agentIdField,
+  }),
+  output: z.object({ ...itemChangeShape, status: z.literal("in_progress"), claimed_by: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  handle: (manager, args) => manager.claimNext({ section: args.section, query: args.query, agentId: args.agent_id }),
+  summarize: (r) => `Claimed "${r.description}" (line ${r.line}) for ${r.claimed_by}.`,
+});
