@@ -283,7 +283,8 @@ export class BoardManager {
   ): Promise<Outcome<T>> {
     const agent = resolveAgent(this.agentId, ref.agentId);
     if (typeof agent !== "string") return agent;
-    const description = checkDescription(ref.description);
+    // A description copied with its claim marker is still a way to name the item; only add_item refuses `[IP:`.
+    const description = checkDescription(ref.description.replace(/\s*\[IP:[^\]]*\]\s*$/, ""));
     if (typeof description !== "string") return description;
     const badLine = checkLine(ref.line);
     if (badLine) return badLine;

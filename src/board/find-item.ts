@@ -7,15 +7,34 @@ export function looseKey(text: string): string {
 }
 
 /**
+ * What models paste along with a description: the list bullet and checkbox (`- [ ] `), a claim marker
+ * (`[IP:alpha]`), surrounding quotes or backticks, trailing punctuation. Stripped only for matching.
+ */
+export function forgivingKey(text: string): string {
+  const stripped = text
+    .trim()
+    .replace(/^(?:[-*+]|\d{1,9}[.)])?\s*\[[ xX]\]\s+/, "")
+    .replace(/\s*\[IP:[^\]]*\]\s*$/, "")
+    .replace(/^(["'`“‘])(.*)(["'`”’])$/, "$2")
+    .replace(/[.,;:!?]+$/, "");
+  return looseKey(stripped);
+}
+
+/**
  * Resolve a description (and optional line) to one item. An exact match wins; failing that, a unique loose
- * match. Several matches are `ambiguous` unless `line` picks one of them. `line` only chooses among matches:
- * a stale line (the board moved) still finds a uniquely described item.
+ * match (case, runs of whitespace); failing that, a match ignoring what models paste along (see forgivingKey).
+ * Several matches at the first level that has any are `ambiguous` unless `line` picks one of them — never a
+ * guess. `line` only chooses among matches: a stale line (the board moved) still finds a uniquely described item.
  */
 export function findItem(items: readonly BoardItem[], description: string, line?: number): Failure | BoardItem {
   let matches = items.filter((item) => item.description === description);
   if (matches.length === 0) {
     const key = looseKey(description);
     matches = items.filter((item) => looseKey(item.description) === key);
+  }
+  if (matches.length === 0) {
+    const key = forgivingKey(description);
+    if (key !== "") matches = items.filter((item) => forgivingKey(item.description) === key);
   }
   if (matches.length === 0) {
     const suggestions = closestDescriptions(items, description, 3);

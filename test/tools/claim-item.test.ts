@@ -149,7 +149,7 @@ describe("claim_item", () => {
       { description: "   " },
       { description: "b".repeat(501) },
       { description: "Build auth\nand more" },
-      { description: "Build auth [IP:alpha]" },
+      { description: "Build [IP:alpha] auth" }, // a marker at the end is forgiven (copied from the board); inside, never
       { description: 42 },
       {},
       { description: "Build auth", line: "x" },
@@ -222,4 +222,16 @@ describe("claim_item", () => {
       await expectFailure(client, root, "claim_item", { description: "Build auth" }, "file_error");
     });
   }
+});
+
+describe("claim_item forgiving addressing", () => {
+  it("accepts a description pasted with its checkbox, quotes or claim marker, and still claims the right item", async () => {
+    const root = await tempRoot();
+    await writeBoard(root, "# Board\n\n- [ ] Build auth\n- [ ] Write docs\n");
+    const client = await inMemoryClient({ root, agentId: "alpha" });
+    expect((await call(client, "claim_item", { description: "- [ ] Build auth" })).data).toMatchObject({ success: true, line: 3 });
+    expect((await call(client, "claim_item", { description: "Build auth [IP:alpha]" })).data).toMatchObject({ success: true, line: 3 });
+    expect((await call(client, "release_item", { description: '"Build auth."' })).data).toMatchObject({ success: true, line: 3 });
+    expect((await call(client, "claim_item", { description: "`write docs`" })).data).toMatchObject({ success: true, line: 4 });
+  });
 });
