@@ -151,3 +151,15 @@ describe("tools/call", () => {
     expect(await snapshotTree(root)).toEqual({});
   });
 });
+
+describe("what a model reads", () => {
+  it("keeps tools/list (names, descriptions, input schemas, as JSON) plus the instructions under 6,000 characters", async () => {
+    const client = await inMemoryClient({ root: await tempRoot() });
+    const { tools } = await client.listTools();
+    const seen = JSON.stringify(tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })));
+    const size = seen.length + (client.getInstructions() ?? "").length;
+    console.log(`FIGURES tools/list: ${seen.length} characters of tools + ${(client.getInstructions() ?? "").length} of instructions = ${size}`);
+    expect(size).toBeLessThan(6_000);
+    expect(seen).not.toContain("9007199254740991");
+  });
+});

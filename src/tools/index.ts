@@ -88,5 +88,15 @@ function toListedTool(tool: Tool): ListedTool {
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: "draft-7", io }) as Record<string, unknown>;
-  return rest;
+  return withoutSafeIntegerBounds(rest) as Record<string, unknown>;
+}
+
+// zod writes ±(2^53 - 1) bounds on every integer: noise in what a model reads, and nothing a client needs.
+function withoutSafeIntegerBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutSafeIntegerBounds);
+  if (node === null || typeof node !== "object") return node;
+  const entries = Object.entries(node).filter(
+    ([key, value]) => !((key === "minimum" || key === "maximum") && Math.abs(value as number) === Number.MAX_SAFE_INTEGER),
+  );
+  return Object.fromEntries(entries.map(([key, value]) => [key, withoutSafeIntegerBounds(value)]));
 }
