@@ -33,11 +33,13 @@ describe("markdown public API", () => {
       "breaksSections",
       "claimItem",
       "completeItem",
+      "findSection",
       "memoryTemplate",
       "parseBoard",
       "patchBoard",
       "readMemorySections",
       "releaseItem",
+      "sectionKey",
       "writeMemorySection",
     ]);
   });
