@@ -1,5 +1,6 @@
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import type { FileVersion } from "./strict-read.js";
 import { tempFileName } from "./temp-files.js";
 
 export interface AtomicWriteOptions {
@@ -16,16 +17,19 @@ export interface AtomicWriteOptions {
  * over the target, then the directory fsynced so the rename itself survives a power cut.
  * On any error the temp file is removed and the target is left as it was. Synchronous: see strict-read.ts.
  */
-export function writeFileAtomic(target: string, data: string, options: AtomicWriteOptions = {}): void {
+export function writeFileAtomic(target: string, data: string, options: AtomicWriteOptions = {}): FileVersion {
   const dir = dirname(target);
   const temp = join(dir, tempFileName(basename(target)));
   let committed = false;
+  let version: FileVersion;
   try {
     const fd = openSync(temp, "wx", options.mode ?? 0o644);
     try {
       writeAll(fd, Buffer.from(data, "utf8"));
       if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask may have narrowed it
       fsyncSync(fd);
+      const stat = fstatSync(fd); // the rename keeps inode and mtime: this is the version readers will see
+      version = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
     } finally {
       closeSync(fd);
     }
@@ -36,6 +40,7 @@ export function writeFileAtomic(target: string, data: string, options: AtomicWri
     if (!committed) rmSync(temp, { force: true });
   }
   syncDirectory(dir);
+  return version;
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

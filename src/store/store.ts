@@ -6,6 +6,7 @@ import { DirLock, type LockLease } from "./dir-lock.js";
 import { ConcurrentEditError, FileError } from "./file-error.js";
 import { hfsPaths, type HfsPaths } from "./hfs-paths.js";
 import { MAX_FILE_BYTES } from "./limits.js";
+import { SettledReader } from "./settled-read.js";
 import { readBytes, readStrict } from "./strict-read.js";
 import { removeOrphanTempFiles } from "./temp-files.js";
 
@@ -49,6 +50,7 @@ export class Store {
   private readonly queue = new Mutex();
   private readonly lock: DirLock;
   private pending: PendingUpdate[] = [];
+  private readonly reader = new SettledReader();
 
   constructor(options: StoreOptions) {
     this.paths = hfsPaths(options.root);
@@ -127,12 +129,12 @@ export class Store {
 
   private decideAndWrite(file: string, group: PendingUpdate[], lease: LockLease): Outcome[] {
     for (let attempt = 1; ; attempt++) {
-      const snapshot = readStrict(file);
+      const snapshot = this.reader.read(file);
       const { outcomes, text } = decideInOrder(group, snapshot?.text ?? null, file);
       if (text === (snapshot?.text ?? null) || text === null) return outcomes;
       if (file !== this.paths.stateFile) mkdirSync(dirname(file), { recursive: true });
       try {
-        writeFileAtomic(file, text, {
+        const written = writeFileAtomic(file, text, {
           mode: snapshot?.mode,
           beforeCommit: () => {
             if (!lease.stillHeld()) throw new FileError("io", file, "the .hfs lock was taken over during the write");
@@ -140,6 +142,7 @@ export class Store {
             if (!sameBytes(now?.data, snapshot?.bytes)) throw new ConcurrentEditError(file, attempt);
           },
         });
+        this.reader.remember(file, written);
         return outcomes;
       } catch (error) {
         if (error instanceof ConcurrentEditError && attempt < MAX_ATTEMPTS) continue;

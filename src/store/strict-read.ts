@@ -2,10 +2,18 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { FileError } from "./file-error.js";
 import { MAX_FILE_BYTES } from "./limits.js";
 
+/** Which version of a file this is: an inode, and when and how big it was when read. */
+export interface FileVersion {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
 export interface FileSnapshot {
   text: string;
   bytes: Buffer;
   mode: number;
+  version: FileVersion;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -28,11 +36,11 @@ export function readStrict(path: string): FileSnapshot | null {
   } catch (cause) {
     throw new FileError("not_utf8", path, `\`${path}\` is not valid UTF-8; it was left untouched`, { cause });
   }
-  return { text, bytes: bytes.data, mode: bytes.mode };
+  return { text, bytes: bytes.data, mode: bytes.mode, version: bytes.version };
 }
 
 /** The raw bytes of a file with the same refusals as readStrict (except decoding), or null when missing. */
-export function readBytes(path: string): { data: Buffer; mode: number } | null {
+export function readBytes(path: string): { data: Buffer; mode: number; version: FileVersion } | null {
   let fd: number;
   try {
     // O_NOFOLLOW: a symlink planted at the path fails with ELOOP instead of redirecting us elsewhere.
@@ -49,7 +57,8 @@ export function readBytes(path: string): { data: Buffer; mode: number } | null {
     if (stat.size > MAX_FILE_BYTES) {
       throw new FileError("too_large", path, `\`${path}\` is ${stat.size} bytes, over the ${MAX_FILE_BYTES}-byte limit`);
     }
-    return { data: readAll(fd, stat.size, path), mode: stat.mode & 0o7777 };
+    const data = readAll(fd, stat.size, path);
+    return { data, mode: stat.mode & 0o7777, version: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs } };
   } finally {
     closeSync(fd);
   }
