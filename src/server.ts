@@ -11,12 +11,12 @@ export interface ServerOptions extends BoardManagerOptions {
 }
 
 export const INSTRUCTIONS = [
-  "hfs-mcp coordinates several agents through a shared board of work items (.hfs/state.md).",
+  "Several agents share work through one board of items (.hfs/state.md).",
   "1. get_work_items to see what is available.",
-  "2. claim_item before you start an item; if it fails with not_available, another agent has it: pick another.",
-  "   (claim_next picks and claims the next available item in one step and cannot lose a race.)",
+  "2. claim_item before you start an item; not_available means another agent has it: pick another.",
+  "   Or claim_next: it picks and claims the next available item in one step.",
   "3. complete_item when it is done; release_item if you stop without finishing.",
-  "Use add_item for new work you discover, and update_agent_memory / get_agent_memory for your own notes.",
+  "add_item records new work; update_agent_memory / get_agent_memory keep your own notes.",
 ].join("\n");
 
 /** An MCP server over the board at `options.root`. Creating it touches no file; connect it to a transport. */

@@ -107,6 +107,7 @@ describe("hfs-mcp over stdio", () => {
       description: "Write docs",
       status: "available",
       line: 6,
+      previous_holder: "alpha",
     });
     expect((await call(client, "update_agent_memory", { section: "notes", content: "auth done" })).data).toEqual({
       success: true,
@@ -118,8 +119,8 @@ describe("hfs-mcp over stdio", () => {
     expect((await call(client, "get_work_items")).data).toEqual({
       success: true,
       items: [
-        { description: "Build auth", status: "completed", claimed_by: null, line: 5, section: "Available Work Items" },
-        { description: "Write docs", status: "available", claimed_by: null, line: 6, section: "Available Work Items" },
+        { description: "Build auth", status: "completed", claimed_by: null, claimed_at: null, line: 5, section: "Available Work Items" },
+        { description: "Write docs", status: "available", claimed_by: null, claimed_at: null, line: 6, section: "Available Work Items" },
       ],
       counts: { available: 1, in_progress: 0, completed: 1 },
     });
@@ -131,7 +132,17 @@ describe("hfs-mcp over stdio", () => {
       "# Agent Memory: alpha\n\n## Scratchpad\n\n## Subtasks\n\n## Notes\n\nauth done\n",
     );
     // No lock or temp file is left behind; the server's parked lock dir is its own, named by its pid.
-    expect(await entriesBesideParkedLocks(join(root, ".hfs"))).toEqual(["agents", "state.md"]);
+    expect(await entriesBesideParkedLocks(join(root, ".hfs"))).toEqual(["agents", "log.md", "state.md"]);
+    // The history, one line per board write, in order.
+    const history = (await readFile(join(root, ".hfs", "log.md"), "utf8")).split("\n").filter((line) => line.startsWith("- "));
+    expect(history.map((line) => line.replace(/^- \S+ /, ""))).toEqual([
+      'alpha add "Build auth"',
+      'alpha add "Write docs"',
+      'alpha claim "Build auth"',
+      'alpha claim "Write docs"',
+      'alpha complete "Build auth"',
+      'alpha release "Write docs"',
+    ]);
     expect((await readdir(join(root, ".hfs"))).filter((name) => PARKED_LOCK.test(name))).toEqual([
       expect.stringMatching(new RegExp(`^\\.lock\\.${pid}\\.`)),
     ]);
@@ -174,7 +185,7 @@ describe("hfs-mcp over stdio", () => {
     child.stdin.end();
     expect(await exited).toBe(0);
     // A clean exit takes its parked lock dir along: only the board is left.
-    expect(await readdir(join(root, ".hfs"))).toEqual(["state.md"]);
+    expect((await readdir(join(root, ".hfs"))).sort()).toEqual(["log.md", "state.md"]);
 
     const messages = responses().map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: any });
     expect(messages.every((message) => message.jsonrpc === "2.0")).toBe(true);

@@ -19,11 +19,11 @@ const TOOL_NAMES = [
 
 // The spec's inputs: which arguments each tool takes, and which of them are required.
 const INPUTS: Record<string, { properties: string[]; required: string[] }> = {
-  get_work_items: { properties: ["claimed_by", "cursor", "limit", "status"], required: [] },
+  get_work_items: { properties: ["claimed_before", "claimed_by", "cursor", "limit", "older_than_minutes", "status"], required: [] },
   claim_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
   claim_next: { properties: ["agent_id", "query", "section"], required: [] },
   complete_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
-  release_item: { properties: ["agent_id", "description", "line"], required: ["description"] },
+  release_item: { properties: ["agent_id", "description", "force", "line", "reason"], required: ["description"] },
   add_item: { properties: ["description", "section"], required: ["description"] },
   update_agent_memory: { properties: ["agent_id", "append", "content", "section"], required: ["content", "section"] },
   get_agent_memory: { properties: ["agent_id"], required: [] },

@@ -3,8 +3,9 @@ import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/in
 import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
 import { failure, isFailure, type Failure, type Outcome } from "./failure.js";
 import { findItem, looseKey } from "./find-item.js";
+import { ClaimTimes, historyLine } from "./history.js";
 import { resolveAgent } from "./identity.js";
-import { checkDescription, checkLine, checkMemoryContent, checkPage, checkSectionTitle } from "./validate.js";
+import { checkCutoff, checkDescription, checkLine, checkMemoryContent, checkPage, checkSectionTitle } from "./validate.js";
 
 export interface BoardManagerOptions {
   root: string;
@@ -18,6 +19,8 @@ export interface WorkItem {
   description: string;
   status: ItemStatus;
   claimed_by: string | null;
+  /** When the current holder claimed it, from `.hfs/log.md`; null when unknown (a marker typed by hand). */
+  claimed_at: string | null;
   line: number;
   section: string | null;
 }
@@ -31,6 +34,10 @@ export interface StatusCounts {
 export interface ListQuery {
   status?: ItemStatus;
   claimedBy?: string;
+  /** Orphan review: only in-progress items claimed before this ISO time (or at an unknown time). */
+  claimedBefore?: string;
+  /** Orphan review: only in-progress items claimed more than this many minutes ago (or at an unknown time). */
+  olderThanMinutes?: number;
   limit?: number;
   /** `next_cursor` from the previous page. */
   cursor?: string;
@@ -68,6 +75,7 @@ export class BoardManager {
   readonly store: Store;
   readonly agentId: string | undefined;
   private lastParse: { text: string; board: Board } | undefined;
+  private readonly claimTimes: ClaimTimes;
 
   constructor(options: BoardManagerOptions) {
     this.agentId = options.agentId;
@@ -76,6 +84,7 @@ export class BoardManager {
       lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       lockStaleMs: options.lockStaleMs,
     });
+    this.claimTimes = new ClaimTimes(this.store.paths.logFile);
   }
 
   /**
@@ -87,10 +96,13 @@ export class BoardManager {
   > {
     const page = checkPage(query.limit, query.cursor);
     if (isFailure(page)) return page;
+    const cutoff = checkCutoff(query.claimedBefore, query.olderThanMinutes);
+    if (typeof cutoff === "object") return cutoff;
     return guard(async () => {
       const md = await loadMarkdown();
       const text = await this.store.read(this.store.paths.stateFile);
       const all = text === null ? [] : this.parse(md, text).items;
+      this.claimTimes.refresh();
       const counts: StatusCounts = { available: 0, in_progress: 0, completed: 0 };
       const items: WorkItem[] = [];
       let more = false;
@@ -99,7 +111,9 @@ export class BoardManager {
         if (item.line <= page.afterLine) continue;
         if (query.status !== undefined && item.status !== query.status) continue;
         if (query.claimedBy !== undefined && item.claimedBy !== query.claimedBy) continue;
-        if (items.length < page.limit) items.push(toWorkItem(item));
+        const claimedAt = item.claimedBy === null ? null : this.claimTimes.claimedAt(item.description, item.claimedBy);
+        if (cutoff !== undefined && (item.status !== "in_progress" || (claimedAt !== null && Date.parse(claimedAt) >= cutoff))) continue;
+        if (items.length < page.limit) items.push(toWorkItem(item, claimedAt));
         else more = true;
       }
       const last = items.at(-1);
@@ -121,7 +135,7 @@ export class BoardManager {
       }
       const result = { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line };
       if (item.status === "in_progress") return { result };
-      return { result, write: md.claimItem(text, board, item, agent) };
+      return { result, write: md.claimItem(text, board, item, agent), log: [historyLine({ agent, action: "claim", description: item.description })] };
     });
   }
 
@@ -163,6 +177,7 @@ export class BoardManager {
         return {
           result: { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line },
           write: md.claimItem(current ?? "", board, item, agent),
+          log: [historyLine({ agent, action: "claim", description: item.description })],
         };
       }),
     );
@@ -177,19 +192,34 @@ export class BoardManager {
       return {
         result: { success: true as const, description: item.description, status: "completed" as const, line: item.line },
         write: md.completeItem(text, board, item),
+        log: [historyLine({ agent, action: "complete", description: item.description })],
       };
     });
   }
 
   /** Give back an item you hold, unfinished, so another agent can take it. */
-  async release(ref: ItemRef): Promise<Outcome<ItemChange>> {
+  async release(ref: ItemRef & { force?: boolean; reason?: string }): Promise<Outcome<ItemChange & { previous_holder: string }>> {
+    const reason = ref.reason === undefined ? undefined : checkDescription(ref.reason, "reason");
+    if (typeof reason === "object") return reason;
+    if (ref.force && reason === undefined) {
+      return failure("invalid_input", "a forced release needs a reason", "Pass `reason`: why this claim is being taken away (it goes in .hfs/log.md).", {
+        field: "reason",
+      });
+    }
     return this.changeItem(ref, (md, item, agent, text, board) => {
       if (item.status === "completed") return alreadyComplete(item);
-      const notYours = notOwner(item, agent, "release");
-      if (notYours) return notYours;
+      const holder = item.claimedBy;
+      // Only the holder may release, unless forced (orphan review); nobody can release what nobody holds.
+      if (holder === null || (holder !== agent && !ref.force)) return notOwner(item, agent, "release")!;
+      const forced = holder !== agent;
       return {
-        result: { success: true as const, description: item.description, status: "available" as const, line: item.line },
+        result: { success: true as const, description: item.description, status: "available" as const, line: item.line, previous_holder: holder },
         write: md.releaseItem(text, board, item),
+        log: [
+          forced
+            ? historyLine({ agent, action: "force-release", description: item.description, from: holder, reason })
+            : historyLine({ agent, action: "release", description: item.description }),
+        ],
       };
     });
   }
@@ -228,6 +258,7 @@ export class BoardManager {
             section: added?.section ?? section,
           },
           write: inserted.text,
+          log: [historyLine({ agent: this.agentId ?? "-", action: "add", description })],
         };
       }),
     );
@@ -279,7 +310,7 @@ export class BoardManager {
 
   private async changeItem<T extends { success: true }>(
     ref: ItemRef,
-    decide: (md: Markdown, item: BoardItem, agent: string, text: string, board: Board) => Failure | { result: T; write?: string },
+    decide: (md: Markdown, item: BoardItem, agent: string, text: string, board: Board) => Failure | { result: T; write?: string; log?: string[] },
   ): Promise<Outcome<T>> {
     const agent = resolveAgent(this.agentId, ref.agentId);
     if (typeof agent !== "string") return agent;
@@ -311,11 +342,12 @@ export class BoardManager {
   }
 }
 
-function toWorkItem(item: BoardItem): WorkItem {
+function toWorkItem(item: BoardItem, claimedAt: string | null): WorkItem {
   return {
     description: item.description,
     status: item.status,
     claimed_by: item.claimedBy,
+    claimed_at: claimedAt,
     line: item.line,
     section: item.section,
   };

@@ -83,6 +83,31 @@ export function checkPage(limit: number | undefined, cursor: string | undefined)
   return { limit: limit ?? PAGE_DEFAULT, afterLine: Number(afterLine) };
 }
 
+/** The orphan-review cutoff (ms since the epoch), from an ISO time or an age in minutes; undefined for none. */
+export function checkCutoff(claimedBefore: string | undefined, olderThanMinutes: number | undefined): Failure | number | undefined {
+  if (claimedBefore !== undefined && olderThanMinutes !== undefined) {
+    return failure("invalid_input", "both claimed_before and older_than_minutes were given", "Pass one of them.", { field: "claimed_before" });
+  }
+  if (claimedBefore !== undefined) {
+    const at = Date.parse(claimedBefore);
+    if (Number.isNaN(at)) {
+      return failure("invalid_input", `claimed_before \`${truncate(claimedBefore)}\` is not a time`, "Use an ISO-8601 time, e.g. `2026-11-27T09:00:00Z`.", {
+        field: "claimed_before",
+      });
+    }
+    return at;
+  }
+  if (olderThanMinutes !== undefined) {
+    if (!(Number.isFinite(olderThanMinutes) && olderThanMinutes >= 0)) {
+      return failure("invalid_input", `older_than_minutes \`${olderThanMinutes}\` is not an age`, "Use a number of minutes, 0 or more.", {
+        field: "older_than_minutes",
+      });
+    }
+    return Date.now() - olderThanMinutes * 60_000;
+  }
+  return undefined;
+}
+
 export function checkMemoryContent(content: string): Failure | undefined {
   const bytes = Buffer.byteLength(content, "utf8");
   if (bytes <= MEMORY_CONTENT_MAX_BYTES) return undefined;

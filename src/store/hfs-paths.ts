@@ -5,6 +5,8 @@ export interface HfsPaths {
   root: string;
   hfsDir: string;
   stateFile: string;
+  /** The append-only history of board writes. */
+  logFile: string;
   agentsDir: string;
   agentFile(agentId: string): string;
 }
@@ -16,6 +18,7 @@ export function hfsPaths(root: string): HfsPaths {
     root,
     hfsDir,
     stateFile: join(hfsDir, "state.md"),
+    logFile: join(hfsDir, "log.md"),
     agentsDir,
     agentFile: (agentId) => join(agentsDir, `${agentId}.md`),
   };

@@ -2,6 +2,7 @@ import { Mutex } from "async-mutex";
 import { lstatSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
+import { appendLog } from "./append-log.js";
 import { DirLock, type LockLease } from "./dir-lock.js";
 import { ConcurrentEditError, FileError } from "./file-error.js";
 import { hfsPaths, type HfsPaths } from "./hfs-paths.js";
@@ -15,12 +16,16 @@ export interface StoreOptions {
   lockTimeoutMs: number;
   /** Heartbeat age after which a lock holder counts as dead (tests shorten it). */
   lockStaleMs?: number;
+  /** Told when appending to the history log failed (the write it describes stands). */
+  onLogError?: (error: unknown) => void;
 }
 
 /** What an update decided, given the file's current text: a result, and the new text if anything changes. */
 export interface Decision<T> {
   result: T;
   write?: string;
+  /** History lines to append to `.hfs/log.md` once the write is committed (only with `write`). */
+  log?: string[];
 }
 
 // A person saving the file between our read and our rename makes us redo the operation on their version.
@@ -51,9 +56,11 @@ export class Store {
   private readonly lock: DirLock;
   private pending: PendingUpdate[] = [];
   private readonly reader = new SettledReader();
+  private readonly onLogError: ((error: unknown) => void) | undefined;
 
   constructor(options: StoreOptions) {
     this.paths = hfsPaths(options.root);
+    this.onLogError = options.onLogError;
     this.lock = new DirLock({ dir: this.paths.hfsDir, timeoutMs: options.lockTimeoutMs, staleMs: options.lockStaleMs });
   }
 
@@ -130,7 +137,7 @@ export class Store {
   private decideAndWrite(file: string, group: PendingUpdate[], lease: LockLease): Outcome[] {
     for (let attempt = 1; ; attempt++) {
       const snapshot = this.reader.read(file);
-      const { outcomes, text } = decideInOrder(group, snapshot?.text ?? null, file);
+      const { outcomes, text, log } = decideInOrder(group, snapshot?.text ?? null, file);
       if (text === (snapshot?.text ?? null) || text === null) return outcomes;
       if (file !== this.paths.stateFile) mkdirSync(dirname(file), { recursive: true });
       try {
@@ -143,11 +150,22 @@ export class Store {
           },
         });
         this.reader.remember(file, written);
+        this.appendHistory(log);
         return outcomes;
       } catch (error) {
         if (error instanceof ConcurrentEditError && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
+    }
+  }
+
+  // Still inside the lock, so log lines keep the order of the writes they describe. The write itself is
+  // committed already: a failing append must not turn it into a failure, it only costs history.
+  private appendHistory(lines: string[]): void {
+    try {
+      appendLog(this.paths.logFile, lines);
+    } catch (error) {
+      this.onLogError?.(error);
     }
   }
 
@@ -174,8 +192,13 @@ export class Store {
 
 // Run each decision on the text left by the ones before it. A decision that throws, or whose write would pass
 // the size limit, fails alone; the others stand.
-function decideInOrder(group: PendingUpdate[], initial: string | null, file: string): { outcomes: Outcome[]; text: string | null } {
+function decideInOrder(
+  group: PendingUpdate[],
+  initial: string | null,
+  file: string,
+): { outcomes: Outcome[]; text: string | null; log: string[] } {
   let text = initial;
+  const log: string[] = [];
   const outcomes = group.map((update): Outcome => {
     try {
       const decision = update.decide(text);
@@ -184,13 +207,14 @@ function decideInOrder(group: PendingUpdate[], initial: string | null, file: str
           throw new FileError("too_large", file, `the update would make \`${file}\` larger than ${MAX_FILE_BYTES} bytes`);
         }
         text = decision.write;
+        log.push(...(decision.log ?? []));
       }
       return { ok: true, result: decision.result };
     } catch (error) {
       return { ok: false, error };
     }
   });
-  return { outcomes, text };
+  return { outcomes, text, log };
 }
 
 // Without `.hfs/` there is nothing to lock yet, and a decision that writes nothing must not create it either.

@@ -7,6 +7,7 @@ const workItem = z.object({
   description: z.string(),
   status: statusEnum,
   claimed_by: z.string().nullable(),
+  claimed_at: z.string().nullable(),
   line: z.number().int(),
   section: z.string().nullable(),
 });
@@ -15,12 +16,14 @@ export const getWorkItems = defineTool({
   name: "get_work_items",
   title: "List work items",
   description:
-    "List the shared board's work items with their status (available, in_progress, completed), holder and line. " +
-    "Call it first to find work, then claim_item before starting. Filters narrow `items`; `counts` always cover the whole board. " +
-    "Returns up to `limit` items (default 100); pass `next_cursor` as `cursor` for the next page.",
+    "List the board's work items: status (available, in_progress, completed), holder, claim time, line. Call it first " +
+    "to find work, then claim before starting. Filters narrow `items`; `counts` cover the whole board. Pages of `limit` " +
+    "(default 100); pass `next_cursor` as `cursor` for more.",
   input: z.object({
     status: statusEnum.optional().describe("Only items with this status."),
     claimed_by: z.string().optional().describe("Only items claimed by this agent id."),
+    older_than_minutes: z.number().optional().describe("Orphan review: in-progress items claimed longer ago (or at an unknown time)."),
+    claimed_before: z.string().optional().describe("Orphan review: in-progress items claimed before this ISO time (or unknown)."),
     limit: z.number().int().optional().describe("Most items to return, 1-1000 (default 100)."),
     cursor: z.string().optional().describe("`next_cursor` from the previous reply, to get the next page."),
   }),
@@ -32,7 +35,14 @@ export const getWorkItems = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handle: (manager, args) =>
-    manager.listItems({ status: args.status, claimedBy: args.claimed_by, limit: args.limit, cursor: args.cursor }),
+    manager.listItems({
+      status: args.status,
+      claimedBy: args.claimed_by,
+      claimedBefore: args.claimed_before,
+      olderThanMinutes: args.older_than_minutes,
+      limit: args.limit,
+      cursor: args.cursor,
+    }),
   summarize: ({ items, counts, next_cursor }) => {
     const head = `${items.length} item(s) shown; board: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`;
     const more = next_cursor ? [`More items: call again with cursor "${next_cursor}".`] : [];
@@ -41,6 +51,6 @@ export const getWorkItems = defineTool({
 });
 
 function renderItem(item: WorkItem): string {
-  const holder = item.claimed_by ? ` ${item.claimed_by}` : "";
+  const holder = item.claimed_by ? ` ${item.claimed_by}${item.claimed_at ? ` since ${item.claimed_at}` : ""}` : "";
   return `L${item.line} [${item.status}${holder}] ${item.description}`;
 }

@@ -8,8 +8,8 @@ export const updateAgentMemory = defineTool({
   name: "update_agent_memory",
   title: "Update your memory",
   description:
-    "Save working notes to your own memory file (.hfs/agents/<id>.md), which survives restarts: `scratchpad` for current " +
-    "thinking, `subtasks` for your plan, `notes` for things to remember. Replaces the section unless append is true. Max 64 KiB a call.",
+    "Save notes to your memory file (.hfs/agents/<id>.md), which survives restarts: `scratchpad` for current thinking, " +
+    "`subtasks` for your plan, `notes` to remember. Replaces the section unless append is true. Max 64 KiB a call.",
   input: z.object({
     section: memorySection.describe("Which section to write."),
     content: z.string().describe("Markdown to store; use ### or deeper for headings."),

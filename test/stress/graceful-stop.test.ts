@@ -171,7 +171,7 @@ describe("graceful stop with writes queued and in flight", () => {
     expect(server.stderr()).not.toMatch(/fatal|internal|Error/);
     const entries = await readdir(hfsDir);
     const leftovers = entries.filter((name) => name === ".lock" || TEMP.test(name)).length;
-    expect(entries.sort(), "a lock dir or temp files left behind").toEqual(["state.md"]);
+    expect(entries.sort(), "a lock dir or temp files left behind").toEqual(["log.md", "state.md"]);
     const targets = new Map(Array.from({ length: sent }, (_, k) => [target(k), lineOf.get(target(k))!] as const));
     const present = claimsIn(await readFile(stateFile, "utf8"), original, targets);
     const answered = server.replied().filter((id) => id >= 100);

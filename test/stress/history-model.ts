@@ -69,7 +69,7 @@ export function expectedStep(state: ItemState, call: Pick<Call, "agent" | "op">,
     return { reply: { success: false, reason: "not_owner", status: state.status, claimed_by: claimedBy }, next: state };
   }
   if (op === "complete") return { reply: { success: true, description, status: "completed", line }, next: { status: "completed" } };
-  return { reply: { success: true, description, status: "available", line }, next: AVAILABLE };
+  return { reply: { success: true, description, status: "available", line, previous_holder: agent }, next: AVAILABLE };
 }
 
 /**

@@ -66,6 +66,7 @@ describe("history checker (the model the stress run is judged by)", () => {
     const status = op === "claim" ? "in_progress" : op === "complete" ? "completed" : "available";
     const data: Record<string, unknown> = { success: true, description: "Build it", status, line: 3 };
     if (op === "claim") data.claimed_by = agent;
+    if (op === "release") data.previous_holder = agent;
     return { isError: false, data };
   };
   const fail = (reason: string, extra: Record<string, unknown>) => ({

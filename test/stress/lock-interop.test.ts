@@ -130,7 +130,7 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
         "- [ ] Add rate limiting [IP:agent-2]\n- [ ] After the script\n",
       ),
     );
-    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "state.md"]);
+    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "log.md", "state.md"]);
 
     console.log(
       `FIGURES lock-interop: ${timeouts.length} writes under the script's lock answered lock_timeout after ` +
@@ -169,7 +169,7 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
     expect(reply.data).toEqual({ success: true, description: "Build auth", status: "in_progress", claimed_by: "agent-3", line: 7 });
     expect(waitedMs).toBeGreaterThanOrEqual(700);
     expect(await readFile(stateFile, "utf8")).toBe(edited.replace("- [ ] Build auth", "- [ ] Build auth [IP:agent-3]"));
-    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "state.md"]);
+    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "log.md", "state.md"]);
     console.log(
       `FIGURES lock-interop (wait): a claim waited ${waitedMs.toFixed(0)} ms behind the script and went through ` +
         `${afterReleaseMs.toFixed(0)} ms after the script's release (release includes the script's exit), on the script's edit`,

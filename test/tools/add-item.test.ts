@@ -47,7 +47,7 @@ describe("add_item", () => {
     expect((await readBoard(root)).toString("utf8")).toBe(insertLine(text, 11, "- [ ] Review PR"));
     // The line it reports is the one get_work_items reports.
     const listed = await call(client, "get_work_items", { status: "available" });
-    expect(listed.data.items).toContainEqual({ description: "Review PR", status: "available", claimed_by: null, line: 12, section: "Available Work Items" });
+    expect(listed.data.items).toContainEqual({ description: "Review PR", status: "available", claimed_by: null, claimed_at: null, line: 12, section: "Available Work Items" });
     expect(listed.data.counts).toEqual({ available: 6, in_progress: 2, completed: 2 });
   });
 

@@ -4,15 +4,15 @@ import { tempRoot } from "../helpers/temp-root.js";
 import { BROKEN_BOARDS, expectFailure, fixture, holdLock, snapshotTree, writeBoard } from "./support.js";
 
 const ALL_ITEMS = [
-  { description: "Build auth", status: "available", claimed_by: null, line: 7, section: "Available Work Items" },
-  { description: "Write docs", status: "available", claimed_by: null, line: 8, section: "Available Work Items" },
-  { description: "Write API reference", status: "available", claimed_by: null, line: 9, section: "Available Work Items" },
-  { description: "Fix login bug", status: "available", claimed_by: null, line: 10, section: "Available Work Items" },
-  { description: "Set up CI", status: "available", claimed_by: null, line: 11, section: "Available Work Items" },
-  { description: "Design schema", status: "in_progress", claimed_by: "bravo", line: 15, section: "In Progress" },
-  { description: "Write tests", status: "in_progress", claimed_by: "alpha", line: 16, section: "In Progress" },
-  { description: "Create repo", status: "completed", claimed_by: null, line: 20, section: "Completed" },
-  { description: "Pick license", status: "completed", claimed_by: null, line: 21, section: "Completed" },
+  { description: "Build auth", status: "available", claimed_by: null, claimed_at: null, line: 7, section: "Available Work Items" },
+  { description: "Write docs", status: "available", claimed_by: null, claimed_at: null, line: 8, section: "Available Work Items" },
+  { description: "Write API reference", status: "available", claimed_by: null, claimed_at: null, line: 9, section: "Available Work Items" },
+  { description: "Fix login bug", status: "available", claimed_by: null, claimed_at: null, line: 10, section: "Available Work Items" },
+  { description: "Set up CI", status: "available", claimed_by: null, claimed_at: null, line: 11, section: "Available Work Items" },
+  { description: "Design schema", status: "in_progress", claimed_by: "bravo", claimed_at: null, line: 15, section: "In Progress" },
+  { description: "Write tests", status: "in_progress", claimed_by: "alpha", claimed_at: null, line: 16, section: "In Progress" },
+  { description: "Create repo", status: "completed", claimed_by: null, claimed_at: null, line: 20, section: "Completed" },
+  { description: "Pick license", status: "completed", claimed_by: null, claimed_at: null, line: 21, section: "Completed" },
 ];
 const WHOLE_BOARD = { available: 5, in_progress: 2, completed: 2 };
 
@@ -61,8 +61,8 @@ describe("get_work_items", () => {
     await writeBoard(root, "- [ ] Triage inbox\n\n# Shared State\n\n- [ ] Build auth\n");
     const client = await inMemoryClient({ root });
     expect((await call(client, "get_work_items")).data.items).toEqual([
-      { description: "Triage inbox", status: "available", claimed_by: null, line: 1, section: null },
-      { description: "Build auth", status: "available", claimed_by: null, line: 5, section: "Shared State" },
+      { description: "Triage inbox", status: "available", claimed_by: null, claimed_at: null, line: 1, section: null },
+      { description: "Build auth", status: "available", claimed_by: null, claimed_at: null, line: 5, section: "Shared State" },
     ]);
   });
 

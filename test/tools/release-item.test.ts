@@ -26,7 +26,7 @@ describe("release_item", () => {
     const client = await inMemoryClient({ root, agentId: "alpha" });
     const reply = await call(client, "release_item", { description: "Write tests" });
     expect(reply.isError).toBe(false);
-    expect(reply.data).toEqual({ success: true, description: "Write tests", status: "available", line: 16 });
+    expect(reply.data).toEqual({ success: true, description: "Write tests", status: "available", line: 16, previous_holder: "alpha" });
     expect(reply.text).not.toBe("");
     expect((await readBoard(root)).toString("utf8")).toBe(replaceLine(text, "- [ ] Write tests [IP:alpha]", "- [ ] Write tests"));
     // Another agent can now take it.

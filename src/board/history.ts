@@ -1,0 +1,80 @@
+import { LogTail } from "../store/index.js";
+import { looseKey } from "./find-item.js";
+
+export type HistoryAction = "add" | "claim" | "complete" | "release" | "force-release";
+
+export interface HistoryEvent {
+  at: string;
+  agent: string;
+  action: HistoryAction;
+  description: string;
+  /** For a forced release: whose claim it was. */
+  from?: string;
+  reason?: string;
+}
+
+/**
+ * One line of `.hfs/log.md`, readable by people and parseable without ambiguity (descriptions and reasons are
+ * JSON strings): `- 2026-11-27T18:35:12.345Z alpha claim "Build auth"`, and for a forced release
+ * `- … bob force-release "Build auth" from alpha because "alpha's runner died"`.
+ */
+export function historyLine(event: Omit<HistoryEvent, "at">, at: Date = new Date()): string {
+  const from = event.from === undefined ? "" : ` from ${event.from}`;
+  const reason = event.reason === undefined ? "" : ` because ${JSON.stringify(event.reason)}`;
+  return `- ${at.toISOString()} ${event.agent} ${event.action} ${JSON.stringify(event.description)}${from}${reason}`;
+}
+
+const JSON_STRING = String.raw`"(?:[^"\\]|\\.)*"`;
+const LINE = new RegExp(
+  String.raw`^- (\S+) (\S+) (add|claim|complete|release|force-release) (${JSON_STRING})(?: from (\S+))?(?: because (${JSON_STRING}))?$`,
+);
+
+/** The event a log line records, or undefined for anything else (the header, a person's note, a torn line). */
+export function parseHistoryLine(line: string): HistoryEvent | undefined {
+  const match = LINE.exec(line);
+  if (!match) return undefined;
+  try {
+    const event: HistoryEvent = {
+      at: match[1]!,
+      agent: match[2]!,
+      action: match[3] as HistoryAction,
+      description: JSON.parse(match[4]!) as string,
+    };
+    if (match[5] !== undefined) event.from = match[5];
+    if (match[6] !== undefined) event.reason = JSON.parse(match[6]) as string;
+    return Number.isNaN(Date.parse(event.at)) ? undefined : event;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When each agent last claimed each item, from the log, kept current by reading only what was appended since
+ * the last call (a call never rescans the whole log). A marker typed by hand, or a deleted log, gives null.
+ */
+export class ClaimTimes {
+  private readonly tail: LogTail;
+  private readonly latest = new Map<string, string>();
+
+  constructor(logFile: string) {
+    this.tail = new LogTail(logFile);
+  }
+
+  /** Take in what was appended since the last refresh; call once per listing, then look up any number. */
+  refresh(): void {
+    const { lines, restarted } = this.tail.read();
+    if (restarted) this.latest.clear();
+    for (const line of lines) {
+      const event = parseHistoryLine(line);
+      if (event?.action === "claim") this.latest.set(key(event.description, event.agent), event.at);
+    }
+  }
+
+  claimedAt(description: string, holder: string): string | null {
+    return this.latest.get(key(description, holder)) ?? null;
+  }
+}
+
+function key(description: string, agent: string): string {
+  return `${looseKey(description)}\u0000${agent}`;
+}
