@@ -87,10 +87,7 @@ export class DirLock {
     const started = Date.now();
     let lastHolder: string | undefined;
     let changes: DirWatch | undefined;
-    const parked = (this.parked ??= this.park());
-    // A parked owner file keeps its old mtime; refresh the heartbeat before it becomes visible as the lock.
-    const now = new Date();
-    utimesSync(join(parked.path, parked.ownerName), now, now);
+    const parked = this.freshParked();
     try {
       for (let attempt = 0; ; attempt++) {
         if (this.tryRenameIntoPlace(parked.path)) {
@@ -117,6 +114,23 @@ export class DirLock {
     } finally {
       changes?.close();
     }
+  }
+
+  // Our parked lock with a fresh heartbeat (a parked owner file keeps its old mtime). Someone may have removed
+  // it meanwhile — deleted `.hfs/`, or tidied away the `*.hfs-tmp` entries — so build a new one when it is gone.
+  private freshParked(): Parked {
+    const now = new Date();
+    if (this.parked) {
+      try {
+        utimesSync(join(this.parked.path, this.parked.ownerName), now, now);
+        return this.parked;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        rmSync(this.parked.path, { recursive: true, force: true });
+      }
+    }
+    this.parked = this.park();
+    return this.parked;
   }
 
   /** Remove this process's parked lock directory (on shutdown; start-up clean-up removes a dead process's). */

@@ -1,5 +1,5 @@
 import { Mutex } from "async-mutex";
-import { lstatSync, mkdirSync } from "node:fs";
+import { lstatSync, mkdirSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
 import { appendLog } from "./append-log.js";
@@ -95,26 +95,31 @@ export class Store {
     }
     if (locked.length === 0) return;
 
-    let lease: LockLease;
+    // A first write creates `.hfs/`; if nothing ends up written, it leaves no trace of having tried.
+    let createdHfs = false;
+    let wrote = false;
+    let lease: LockLease | undefined;
     try {
-      mkdirSync(this.paths.hfsDir, { recursive: true });
+      createdHfs = mkdirSync(this.paths.hfsDir, { recursive: true }) !== undefined;
       lease = await this.lock.acquire();
-    } catch (error) {
-      for (const update of locked.flat()) update.reject(error);
-      return;
-    }
-    // From here to the release, everything is synchronous: the lock is held only for the file work.
-    try {
+      // From here to the release, everything is synchronous: the lock is held only for the file work.
       for (const group of locked) {
         try {
-          const outcomes = this.decideAndWrite(group[0]!.file, group, lease);
+          const { outcomes, written } = this.decideAndWrite(group[0]!.file, group, lease);
+          wrote ||= written;
           outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
         } catch (error) {
           for (const update of group) update.reject(error);
         }
       }
+    } catch (error) {
+      for (const update of locked.flat()) update.reject(error); // a no-op for those already settled
     } finally {
-      lease.release();
+      lease?.release();
+      if (createdHfs && !wrote) {
+        this.lock.dispose();
+        removeIfEmpty(this.paths.hfsDir);
+      }
     }
   }
 
@@ -134,12 +139,12 @@ export class Store {
     return removed.concat(await removeOrphanTempFiles(this.paths.agentsDir));
   }
 
-  private decideAndWrite(file: string, group: PendingUpdate[], lease: LockLease): Outcome[] {
+  private decideAndWrite(file: string, group: PendingUpdate[], lease: LockLease): { outcomes: Outcome[]; written: boolean } {
     for (let attempt = 1; ; attempt++) {
       const snapshot = this.reader.read(file);
       const { outcomes, text, log } = decideInOrder(group, snapshot?.text ?? null, file);
-      if (text === (snapshot?.text ?? null) || text === null) return outcomes;
-      if (file !== this.paths.stateFile) mkdirSync(dirname(file), { recursive: true });
+      if (text === (snapshot?.text ?? null) || text === null) return { outcomes, written: false };
+      const createdDir = file === this.paths.stateFile ? undefined : mkdirSync(dirname(file), { recursive: true });
       try {
         const written = writeFileAtomic(file, text, {
           mode: snapshot?.mode,
@@ -151,8 +156,9 @@ export class Store {
         });
         this.reader.remember(file, written);
         this.appendHistory(log);
-        return outcomes;
+        return { outcomes, written: true };
       } catch (error) {
+        if (createdDir !== undefined) removeIfEmpty(dirname(file)); // e.g. `agents/` made for a write that failed
         if (error instanceof ConcurrentEditError && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
@@ -224,6 +230,14 @@ function settleWithoutLock(group: PendingUpdate[]): boolean {
   if (text !== null) return false;
   outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
   return true;
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (someone else's files) or already gone: leave it.
+  }
 }
 
 function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {

@@ -44,7 +44,8 @@ export function readBytes(path: string): { data: Buffer; mode: number; version: 
   let fd: number;
   try {
     // O_NOFOLLOW: a symlink planted at the path fails with ELOOP instead of redirecting us elsewhere.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO planted there would otherwise block the open, and with it the whole server.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
