@@ -11,6 +11,8 @@ export const PARSE_LIMITS = {
   headings: 1_000,
   /** Containers (list items, blockquotes) opened on one line, or implied by its indentation (2 columns each). */
   nesting: 64,
+  /** The same depth summed over all lines: the parser's cost grows with it (400 lists 60 deep took 60 s). */
+  totalNesting: 100_000,
 } as const;
 
 export class MarkdownLimitError extends Error {
@@ -24,6 +26,7 @@ export class MarkdownLimitError extends Error {
 export function assertParseable(text: string): void {
   let line = 1;
   let headings = 0;
+  let totalDepth = 0;
   let lineStart = 0;
   for (let i = 0; i <= text.length; i++) {
     const code = text.charCodeAt(i); // NaN past the end: the last line ends there
@@ -35,6 +38,10 @@ export function assertParseable(text: string): void {
     }
     if (shape.depth > PARSE_LIMITS.nesting) {
       throw new MarkdownLimitError(`line ${line} nests lists or quotes more than ${PARSE_LIMITS.nesting} levels deep`);
+    }
+    totalDepth += shape.depth;
+    if (totalDepth > PARSE_LIMITS.totalNesting) {
+      throw new MarkdownLimitError(`its lists and quotes nest too deeply overall (depth summed over lines above ${PARSE_LIMITS.totalNesting.toLocaleString("en-US")})`);
     }
     if (i < text.length && ++line > PARSE_LIMITS.lines) {
       throw new MarkdownLimitError(`it has more than ${PARSE_LIMITS.lines.toLocaleString("en-US")} lines`);
