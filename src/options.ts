@@ -5,20 +5,38 @@ import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS } from "./board/index.js";
 
 export interface CliOptions {
   root: string;
+  /** Who chose `root`; absent when it is only the working directory, which a client's roots then override. */
+  rootSource?: "--root" | "HFS_ROOT";
   agentId?: string;
   lockTimeoutMs: number;
 }
 
-export type ParsedCli = { kind: "run"; options: CliOptions } | { kind: "exit"; code: number; message: string };
+export type ParsedCli =
+  | { kind: "run"; options: CliOptions }
+  | {
+      kind: "exit";
+      code: number;
+      message: string;
+      /**
+       * Set on the refusal to serve `/`: the exit waits until the client turns out to offer no roots, since a
+       * client that does gives a project root after all. These options then apply, with the client's root.
+       */
+      unlessClientRoots?: CliOptions;
+    };
 
 export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS]
 
 An MCP stdio server that lets several agents share work through .hfs/state.md.
 
-  --root DIR            project folder holding .hfs/ (env HFS_ROOT; default: the working directory)
+  --root DIR            project folder holding .hfs/ (env HFS_ROOT; default: the client's first file://
+                        root if it offers roots, else the working directory)
   --agent-id ID         the agent this server acts for (env HFS_AGENT_ID); e.g. agent-1
   --lock-timeout-ms MS  how long a write waits for the .hfs lock (env HFS_LOCK_TIMEOUT_MS; default ${DEFAULT_LOCK_TIMEOUT_MS})
-  --help, --version`;
+  --help, --version
+
+Commands for people (print and exit; same board, lock and history log as the servers):
+  hfs-mcp status [--root DIR]
+  hfs-mcp release "<description>" --force --reason "<why>" [--root DIR] [--agent-id ID]`;
 
 /** argv and environment → options, or the reason to stop. Flags win over environment variables. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, version: string): ParsedCli {
@@ -42,17 +60,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   if (values.help) return { kind: "exit", code: 0, message: USAGE };
   if (values.version) return { kind: "exit", code: 0, message: version };
 
+  const rootSource = values.root !== undefined ? "--root" : nonEmpty(env.HFS_ROOT) !== undefined ? "HFS_ROOT" : undefined;
   const rootGiven = values.root ?? nonEmpty(env.HFS_ROOT);
   const root = resolve(cwd, rootGiven ?? ".");
-  if (rootGiven === undefined && root === resolve("/")) {
-    return {
-      kind: "exit",
-      code: 2,
-      message:
-        "hfs-mcp was started in `/` (as Claude Desktop starts servers), which is not a project. " +
-        "Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
-    };
-  }
   if (!isDirectory(root)) return { kind: "exit", code: 2, message: `--root \`${root}\` is not an existing directory.` };
 
   const agentId = values["agent-id"] ?? nonEmpty(env.HFS_AGENT_ID);
@@ -66,7 +76,18 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
     return { kind: "exit", code: 2, message: `--lock-timeout-ms \`${timeoutText}\` is not a whole number of milliseconds.` };
   }
-  return { kind: "run", options: { root, agentId, lockTimeoutMs } };
+  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs };
+  if (rootGiven === undefined && root === resolve("/")) {
+    return {
+      kind: "exit",
+      code: 2,
+      message:
+        "hfs-mcp was started in `/` (as Claude Desktop starts servers), which is not a project, and the client " +
+        "offers no roots. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
+      unlessClientRoots: options,
+    };
+  }
+  return { kind: "run", options };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
