@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { BoardManager } from "./board/index.js";
+import { isCommand, runCommand } from "./commands/index.js";
+import { CurrentBoard } from "./current-board.js";
 import { parseCli } from "./options.js";
 import { createServer } from "./server.js";
 import { hfsPaths, removeOrphanTempFiles } from "./store/index.js";
@@ -9,37 +11,57 @@ import { VERSION } from "./version.js";
 const log = (message: string) => process.stderr.write(`hfs-mcp: ${message}\n`);
 
 async function main(): Promise<void> {
-  const parsed = parseCli(process.argv.slice(2), process.env, process.cwd(), VERSION);
-  if (parsed.kind === "exit") {
+  const argv = process.argv.slice(2);
+  if (isCommand(argv)) {
+    // `hfs-mcp status` / `hfs-mcp release …`: a person's one-off command, not a server.
+    const { code, text } = await runCommand(argv, process.env, process.cwd());
+    (code === 0 ? process.stdout : process.stderr).write(`${text}\n`);
+    process.exitCode = code;
+    return;
+  }
+  const parsed = parseCli(argv, process.env, process.cwd(), VERSION);
+  // Started in `/` without a root: refused only once the client turns out to offer no roots either.
+  const refusal = parsed.kind === "exit" && parsed.unlessClientRoots ? parsed : undefined;
+  if (parsed.kind === "exit" && !refusal) {
     (parsed.code === 0 ? process.stdout : process.stderr).write(`${parsed.message}\n`);
     process.exitCode = parsed.code;
     return;
   }
-  const { options } = parsed;
-  // Temp files of writers that were killed mid-write; a live writer's temp files are left alone.
-  const paths = hfsPaths(options.root);
-  const removed = [...(await removeOrphanTempFiles(paths.hfsDir)), ...(await removeOrphanTempFiles(paths.agentsDir))];
-  if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
+  const options = parsed.kind === "run" ? parsed.options : parsed.unlessClientRoots!;
+  const board = new CurrentBoard(options, refusal ? undefined : new BoardManager(options));
+  if (!refusal) {
+    // Temp files of writers that were killed mid-write; a live writer's temp files are left alone.
+    const paths = hfsPaths(options.root);
+    const removed = [...(await removeOrphanTempFiles(paths.hfsDir)), ...(await removeOrphanTempFiles(paths.agentsDir))];
+    if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
+  }
 
-  const manager = new BoardManager(options);
-  const server = createServer({ ...options, log, manager });
-  const transport = new StdioServerTransport();
   // On SIGTERM, Ctrl-C or the client closing stdin: accept no more calls, let queued writes finish (a write
   // is never left half-done anyway: files are replaced whole), then exit cleanly with the lock released.
   let stopping = false;
-  const stop = async () => {
+  const stop = async (exit = refusal && board.root === undefined ? refusal : undefined) => {
     if (stopping) return;
     stopping = true;
     await server.close().catch(() => undefined);
-    await manager.store.idle();
-    manager.store.close();
-    process.exit(0);
+    await board.close();
+    if (exit) process.stderr.write(`${exit.message}\n`);
+    process.exit(exit?.code ?? 0);
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
-  process.stdin.on("close", stop);
+  const server = createServer({
+    ...options,
+    log,
+    board,
+    followClientRoots: options.rootSource === undefined,
+    onNoRoot: () => void stop(refusal),
+  });
+  const transport = new StdioServerTransport();
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+  process.stdin.on("close", () => void stop());
   await server.connect(transport);
-  log(`serving ${options.root}${options.agentId ? ` as ${options.agentId}` : " (agents name themselves with agent_id)"}`);
+  const who = options.agentId ? ` as ${options.agentId}` : " (agents name themselves with agent_id)";
+  if (refusal) log(`started in / without --root: waiting for the client's roots${who}`);
+  else log(`serving ${options.root}${who}${options.rootSource ? "" : " (unless the client offers roots)"}`);
 }
 
 main().catch((error: unknown) => {

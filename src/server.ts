@@ -1,13 +1,26 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { BoardManager, type BoardManagerOptions } from "./board/index.js";
+import { CurrentBoard } from "./current-board.js";
+import { logWrites } from "./logging.js";
+import { registerBoardResources } from "./resources/board-resources.js";
+import { followClientRoots } from "./roots.js";
 import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
 export interface ServerOptions extends BoardManagerOptions {
   /** Where diagnostics go; never stdout, which carries the protocol. Defaults to stderr. */
   log?: (message: string) => void;
-  /** An existing manager to serve (the CLI keeps one to drain writes on shutdown); else one is created. */
+  /** An existing manager to serve; else one is created for `root`. */
   manager?: BoardManager;
+  /** The board to serve, whose root may change (the CLI keeps it to drain writes on shutdown); overrides `manager`. */
+  board?: CurrentBoard;
+  /**
+   * Nobody chose `root` (it is the working directory): serve the first `file://` root of a client that offers
+   * roots instead, and follow its changes (see roots.ts).
+   */
+  followClientRoots?: boolean;
+  /** With followClientRoots and a board without a root: neither the client nor anyone else gives one. */
+  onNoRoot?: (why: string) => void;
 }
 
 export const INSTRUCTIONS = [
@@ -22,8 +35,11 @@ export const INSTRUCTIONS = [
 /** An MCP server over the board at `options.root`. Creating it touches no file; connect it to a transport. */
 export function createServer(options: ServerOptions): McpServer {
   const log = options.log ?? ((message: string) => process.stderr.write(`hfs-mcp: ${message}\n`));
-  const manager = options.manager ?? new BoardManager(options);
-  const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS });
-  registerTools(server, manager, log);
+  const board = options.board ?? new CurrentBoard(options, options.manager ?? new BoardManager(options));
+  // `logging` must be declared here, in the constructor: the SDK installs its logging/setLevel handler only then.
+  const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  registerTools(server, board.view(logWrites(server)), log);
+  registerBoardResources(server, board, log);
+  if (options.followClientRoots) followClientRoots(server, board, { log, onNoRoot: options.onNoRoot });
   return server;
 }

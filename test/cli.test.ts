@@ -190,7 +190,9 @@ describe("hfs-mcp over stdio", () => {
     const messages = responses().map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: any });
     expect(messages.every((message) => message.jsonrpc === "2.0")).toBe(true);
     // JSON-RPC lets responses come in any order (parallel writes are committed together); each id once.
-    expect(messages.map((message) => message.id).sort()).toEqual([1, 2, 3, 4, 5]);
+    // Besides the responses, only notifications (the log line of the successful add_item).
+    expect(messages.filter((message) => message.id === undefined).map((message: any) => message.method)).toEqual(["notifications/message"]);
+    expect(messages.filter((message) => message.id !== undefined).map((message) => message.id).sort()).toEqual([1, 2, 3, 4, 5]);
     const byId = (id: number) => messages.find((message) => message.id === id)!;
     expect(byId(3).result).toMatchObject({ isError: true, structuredContent: { reason: "invalid_input" } });
     expect(byId(4).result).toMatchObject({ isError: true, structuredContent: { reason: "not_found" } });
