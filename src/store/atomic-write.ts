@@ -29,7 +29,7 @@ export function writeFileAtomic(target: string, data: string, options: AtomicWri
       if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask may have narrowed it
       fsyncSync(fd);
       const stat = fstatSync(fd); // the rename keeps inode and mtime: this is the version readers will see
-      version = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+      version = { ino: stat.ino, birthtimeMs: stat.birthtimeMs, size: stat.size, mtimeMs: stat.mtimeMs };
     } finally {
       closeSync(fd);
     }

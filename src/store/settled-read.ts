@@ -49,12 +49,14 @@ export class SettledReader {
     if (version.size === 0) return true;
     const seen = this.seen.get(file);
     if (!seen) return Date.now() - version.mtimeMs < RECENT_MS;
-    return seen.ino === version.ino && (seen.size !== version.size || seen.mtimeMs !== version.mtimeMs);
+    const sameInode = seen.ino === version.ino && seen.birthtimeMs === version.birthtimeMs;
+    return sameInode && (seen.size !== version.size || seen.mtimeMs !== version.mtimeMs);
   }
 }
 
 function sameVersion(a: FileSnapshot, b: FileSnapshot): boolean {
-  return a.version.ino === b.version.ino && a.version.mtimeMs === b.version.mtimeMs && a.bytes.equals(b.bytes);
+  const [x, y] = [a.version, b.version];
+  return x.ino === y.ino && x.birthtimeMs === y.birthtimeMs && x.mtimeMs === y.mtimeMs && a.bytes.equals(b.bytes);
 }
 
 // The locked section is synchronous (see strict-read.ts); this rare wait stays so rather than yield mid-section.

@@ -5,6 +5,8 @@ import { MAX_FILE_BYTES } from "./limits.js";
 /** Which version of a file this is: an inode, and when and how big it was when read. */
 export interface FileVersion {
   ino: number;
+  /** With `ino`, names the inode: file systems reuse inode numbers as soon as they are freed. */
+  birthtimeMs: number;
   size: number;
   mtimeMs: number;
 }
@@ -59,7 +61,7 @@ export function readBytes(path: string): { data: Buffer; mode: number; version: 
       throw new FileError("too_large", path, `\`${path}\` is ${stat.size} bytes, over the ${MAX_FILE_BYTES}-byte limit`);
     }
     const data = readAll(fd, stat.size, path);
-    return { data, mode: stat.mode & 0o7777, version: { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs } };
+    return { data, mode: stat.mode & 0o7777, version: { ino: stat.ino, birthtimeMs: stat.birthtimeMs, size: stat.size, mtimeMs: stat.mtimeMs } };
   } finally {
     closeSync(fd);
   }
