@@ -1,17 +1,16 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DirLock, LOCK_DIR_NAME, LockTimeoutError, type LockLease } from "../../src/store/index.js";
 import { call, spawnServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { entriesBesideParkedLocks } from "../helpers/parked-locks.js";
+import { holdLock, runProgram, type Program } from "../helpers/programs.js";
 
-const HOLD_LOCK = fileURLToPath(new URL("../fixtures/programs/hold-lock.mjs", import.meta.url));
 const RACE_LOCK = fileURLToPath(new URL("../fixtures/programs/race-lock.mjs", import.meta.url));
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 const OTHER_HOST = "other-host.invalid";
@@ -19,60 +18,6 @@ const OTHER_HOST = "other-host.invalid";
 // this host) is expected to take milliseconds, so the bound itself is the slack on a noisy machine.
 const TAKEOVER_BOUND_MS = 1000;
 
-interface Program {
-  child: ChildProcessWithoutNullStreams;
-  pid: number;
-  /** Resolves with the next stdout line. */
-  nextLine(): Promise<string>;
-  exited: Promise<void>;
-}
-
-const started: Program[] = [];
-
-afterEach(async () => {
-  for (const program of started.splice(0)) {
-    if (program.child.exitCode === null && program.child.signalCode === null) program.child.kill("SIGKILL");
-    await program.exited;
-  }
-});
-
-function runProgram(path: string, args: string[]): Program {
-  const child = spawn(process.execPath, [path, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-  if (child.pid === undefined) throw new Error(`could not start \`${path}\``);
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    const resolve = waiting.shift();
-    if (resolve) resolve(line);
-    else lines.push(line);
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const program: Program = {
-    child,
-    pid: child.pid,
-    nextLine: () =>
-      lines.length > 0
-        ? Promise.resolve(lines.shift()!)
-        : Promise.race([
-            new Promise<string>((resolve) => waiting.push(resolve)),
-            exited.then(() => {
-              throw new Error(`\`${path}\` exited (code ${child.exitCode}) before printing a line; stderr: ${stderr}`);
-            }),
-          ]),
-    exited,
-  };
-  started.push(program);
-  return program;
-}
-
-async function holdLock(hfsDir: string): Promise<Program> {
-  const holder = runProgram(HOLD_LOCK, [hfsDir]);
-  expect(await holder.nextLine()).toBe("held");
-  expect(await readdir(join(hfsDir, LOCK_DIR_NAME))).toEqual([expect.stringMatching(new RegExp(`^owner~${holder.pid}~`))]);
-  return holder;
-}
 
 /** SIGKILL, returning the moment the signal was sent. */
 function killHard(program: Program): number {

@@ -1,15 +1,14 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { LOCK_DIR_NAME } from "../../src/store/index.js";
 import { call, spawnServer, type ToolReply } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { leftovers } from "./hfs-leftovers.js";
 import { pick } from "./scale.js";
+import { holdLock, runProgram, type Program } from "../helpers/programs.js";
 
 /**
  * Item 2 of issue 4: 8 processes arrive together at a lock whose holder was killed with SIGKILL. Counted: trials
@@ -21,7 +20,6 @@ import { pick } from "./scale.js";
  * Each trial alternates how the holder dies: while the 8 are already waiting on it, or before they arrive.
  */
 
-const HOLD_LOCK = fileURLToPath(new URL("../fixtures/programs/hold-lock.mjs", import.meta.url));
 const RACE_LOCK = fileURLToPath(new URL("../fixtures/programs/stress-race-lock.mjs", import.meta.url));
 const RACERS = 8;
 const TRIALS = pick(10, 50);
@@ -29,59 +27,6 @@ const BOUND_MS = 1000;
 // How long the contenders wait on the live holder before it is killed (they must all be waiting by then).
 const WAIT_BEFORE_KILL_MS = 150;
 
-interface Program {
-  child: ChildProcessWithoutNullStreams;
-  pid: number;
-  nextLine(): Promise<string>;
-  exited: Promise<void>;
-}
-
-const started: Program[] = [];
-
-afterEach(async () => {
-  for (const program of started.splice(0)) {
-    if (program.child.exitCode === null && program.child.signalCode === null) program.child.kill("SIGKILL");
-    await program.exited;
-  }
-});
-
-function runProgram(path: string, args: string[]): Program {
-  const child = spawn(process.execPath, [path, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-  if (child.pid === undefined) throw new Error(`could not start \`${path}\``);
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    const resolve = waiting.shift();
-    if (resolve) resolve(line);
-    else lines.push(line);
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const program: Program = {
-    child,
-    pid: child.pid,
-    nextLine: () =>
-      lines.length > 0
-        ? Promise.resolve(lines.shift()!)
-        : Promise.race([
-            new Promise<string>((resolve) => waiting.push(resolve)),
-            exited.then(() => {
-              throw new Error(`\`${path}\` exited (code ${child.exitCode}) before printing a line; stderr: ${stderr}`);
-            }),
-          ]),
-    exited,
-  };
-  started.push(program);
-  return program;
-}
-
-async function holdLock(hfsDir: string): Promise<Program> {
-  const holder = runProgram(HOLD_LOCK, [hfsDir]);
-  expect(await holder.nextLine()).toBe("held");
-  expect(await readdir(join(hfsDir, LOCK_DIR_NAME))).toEqual([expect.stringMatching(new RegExp(`^owner~${holder.pid}~`))]);
-  return holder;
-}
 
 /** SIGKILL the holder; returns the moment on CLOCK_MONOTONIC, the clock the contenders report in. */
 function killHard(program: Program): bigint {
