@@ -1,23 +1,35 @@
 #!/usr/bin/env node
-// Bundles the CLI into one minified file. Measured (BENCHMARKS.md): start-up is dominated by loading the
-// hundreds of small module files of the SDK, zod and ajv; one file loads faster than a minimal unbundled
-// MCP server. The library entry (dist/index.js) stays tsc's per-file output.
+// Bundles the CLI into one minified file (and its HTTP mode into another, below). Measured (BENCHMARKS.md):
+// start-up is dominated by loading the hundreds of small module files of the SDK, zod and ajv; one file loads
+// faster than a minimal unbundled MCP server. The library entry (dist/index.js) stays tsc's per-file output.
+//
+// The HTTP mode (`--http`) is a second bundle, dist/http/serve.js, which dist/cli.js imports only when asked to.
+// Inside one file, esbuild would hoist the HTTP stack's imports of node:http, node:http2 … to the top and parse
+// its code at every start: measured, stdio start-up went from ~320 to ~360 ms. (esbuild's code splitting avoids
+// that too, but also moves the markdown parser out into a chunk read at the first call: +25 ms on that call.)
+// The HTTP bundle carries its own copy of the server; cli.ts hands it plain options only.
 import { build } from "esbuild";
 import { chmod } from "node:fs/promises";
 
-await build({
-  entryPoints: ["src/cli.ts"],
-  outfile: "dist/cli.js",
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  platform: "node",
-  target: "node20",
-  format: "esm",
-  // CommonJS dependencies (ajv) call require() for Node built-ins; give the ESM bundle a real require.
-  banner: { js: 'import { createRequire as __hfsCreateRequire } from "node:module"; const require = __hfsCreateRequire(import.meta.url);' },
-  logLevel: "warning",
-});
+const HTTP_ENTRY = "./http/serve.js"; // as src/cli.ts imports it; dist/http/serve.js beside dist/cli.js
+
+await build({ ...common(), entryPoints: ["src/cli.ts"], outfile: "dist/cli.js", external: [HTTP_ENTRY] });
+await build({ ...common(), entryPoints: ["src/http/serve.ts"], outfile: "dist/http/serve.js" });
 
 // Runnable as ./dist/cli.js straight from a clone, as it is once npm installs it as a bin.
 await chmod("dist/cli.js", 0o755);
+
+/** What both bundles share. */
+function common() {
+  return {
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    // CommonJS dependencies (ajv) call require() for Node built-ins; give the ESM bundle a real require.
+    banner: { js: 'import { createRequire as __hfsCreateRequire } from "node:module"; const require = __hfsCreateRequire(import.meta.url);' },
+    logLevel: "warning",
+  };
+}

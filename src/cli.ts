@@ -28,6 +28,12 @@ async function main(): Promise<void> {
     return;
   }
   const options = parsed.kind === "run" ? parsed.options : parsed.unlessClientRoots!;
+  if (options.http) {
+    // A bundle of its own (scripts/bundle.mjs), loaded only here: stdio start-up never pays for the HTTP stack.
+    const { serveHttp } = await import("./http/serve.js");
+    await serveHttp({ ...options, http: options.http }, log);
+    return;
+  }
   const board = new CurrentBoard(options, refusal ? undefined : new BoardManager(options));
   if (!refusal) {
     // Temp files of writers that were killed mid-write; a live writer's temp files are left alone.

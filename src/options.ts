@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS } from "./board/index.js";
+import { parseHttpOptions, type HttpOptions } from "./http/http-options.js";
 
 export interface CliOptions {
   root: string;
@@ -9,6 +10,11 @@ export interface CliOptions {
   rootSource?: "--root" | "HFS_ROOT";
   agentId?: string;
   lockTimeoutMs: number;
+  /**
+   * Serve Streamable HTTP instead of stdio. The agent ids then belong to the tokens (`http.access`), and
+   * `agentId` is unset: one server, one board manager, several agents.
+   */
+  http?: HttpOptions;
 }
 
 export type ParsedCli =
@@ -25,14 +31,23 @@ export type ParsedCli =
     };
 
 export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS]
+       hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--root DIR] [--agent-id ID]
 
-An MCP stdio server that lets several agents share work through .hfs/state.md.
+An MCP server (stdio, or Streamable HTTP at /mcp) that lets several agents share work through .hfs/state.md.
 
   --root DIR            project folder holding .hfs/ (env HFS_ROOT; default: the client's first file://
                         root if it offers roots, else the working directory)
   --agent-id ID         the agent this server acts for (env HFS_AGENT_ID); e.g. agent-1
   --lock-timeout-ms MS  how long a write waits for the .hfs lock (env HFS_LOCK_TIMEOUT_MS; default ${DEFAULT_LOCK_TIMEOUT_MS})
   --help, --version
+
+HTTP mode (one server owns .hfs/; agents on other machines connect to it with a bearer token):
+  --http [HOST:]PORT    serve http://HOST:PORT/mcp; HOST defaults to 127.0.0.1 (0.0.0.0: every interface)
+  --token TOKEN         the bearer token clients must send (env HFS_TOKEN); its sessions act as --agent-id.
+                        Without any token, one is generated and printed to stderr.
+                        env HFS_TOKENS="TOKEN1=alpha,TOKEN2=bravo": one token per agent
+  --no-auth             no token, on a loopback HOST only (refused elsewhere)
+  --allowed-hosts LIST  extra host names accepted in Host/Origin, comma-separated (env HFS_ALLOWED_HOSTS)
 
 Commands for people (print and exit; same board, lock and history log as the servers):
   hfs-mcp status [--root DIR]
@@ -48,6 +63,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
         root: { type: "string" },
         "agent-id": { type: "string" },
         "lock-timeout-ms": { type: "string" },
+        http: { type: "string" },
+        token: { type: "string" },
+        "no-auth": { type: "boolean" },
+        "allowed-hosts": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -75,6 +94,26 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   const lockTimeoutMs = timeoutText === undefined ? DEFAULT_LOCK_TIMEOUT_MS : Number(timeoutText);
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
     return { kind: "exit", code: 2, message: `--lock-timeout-ms \`${timeoutText}\` is not a whole number of milliseconds.` };
+  }
+  if (values.http === undefined) {
+    const stray = (["token", "no-auth", "allowed-hosts"] as const).find((flag) => values[flag] !== undefined);
+    if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
+  } else {
+    const http = parseHttpOptions({
+      listen: values.http,
+      token: values.token ?? nonEmpty(env.HFS_TOKEN),
+      tokenFlag: values.token !== undefined,
+      tokens: nonEmpty(env.HFS_TOKENS),
+      noAuth: values["no-auth"] === true,
+      agentId,
+      allowedHosts: values["allowed-hosts"] ?? nonEmpty(env.HFS_ALLOWED_HOSTS),
+    });
+    if (typeof http === "string") return { kind: "exit", code: 2, message: http };
+    // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.
+    if (rootGiven === undefined && root === resolve("/")) {
+      return { kind: "exit", code: 2, message: "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT)." };
+    }
+    return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, http } };
   }
   const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs };
   if (rootGiven === undefined && root === resolve("/")) {

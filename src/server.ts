@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { actingAs } from "./acting-as.js";
 import { BoardManager, type BoardManagerOptions } from "./board/index.js";
 import { CurrentBoard } from "./current-board.js";
 import { logWrites } from "./logging.js";
@@ -21,6 +22,11 @@ export interface ServerOptions extends BoardManagerOptions {
   followClientRoots?: boolean;
   /** With followClientRoots and a board without a root: neither the client nor anyone else gives one. */
   onNoRoot?: (why: string) => void;
+  /**
+   * The agent this server's calls act for, on a `board` whose manager acts for nobody because servers of
+   * several agents share it (HTTP sessions). The same rules as a manager's `agentId` (--agent-id).
+   */
+  sessionAgent?: string;
 }
 
 export const INSTRUCTIONS = [
@@ -38,7 +44,8 @@ export function createServer(options: ServerOptions): McpServer {
   const board = options.board ?? new CurrentBoard(options, options.manager ?? new BoardManager(options));
   // `logging` must be declared here, in the constructor: the SDK installs its logging/setLevel handler only then.
   const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
-  registerTools(server, board.view(logWrites(server)), log);
+  const manager = board.view(logWrites(server));
+  registerTools(server, options.sessionAgent === undefined ? manager : actingAs(manager, options.sessionAgent), log);
   registerBoardResources(server, board, log);
   if (options.followClientRoots) followClientRoots(server, board, { log, onNoRoot: options.onNoRoot });
   return server;

@@ -225,7 +225,7 @@ export class BoardManager {
   }
 
   /** Append a new available item to a section (created at the end of the board if missing). */
-  async add(input: { description: string; section?: string }): Promise<Outcome<ItemChange & { section: string }>> {
+  async add(input: { description: string; section?: string; agentId?: string }): Promise<Outcome<ItemChange & { section: string }>> {
     const description = checkDescription(input.description);
     if (typeof description !== "string") return description;
     const md = await loadMarkdown();
@@ -258,7 +258,7 @@ export class BoardManager {
             section: added?.section ?? section,
           },
           write: inserted.text,
-          log: [historyLine({ agent: this.agentId ?? "-", action: "add", description })],
+          log: [historyLine({ agent: input.agentId ?? this.agentId ?? "-", action: "add", description })],
         };
       }),
     );

@@ -1,0 +1,198 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { CurrentBoard } from "../current-board.js";
+import { createServer } from "../server.js";
+import { TokenTable, type Caller } from "./auth.js";
+import { allowedHostnames, checkHostAndOrigin } from "./host-check.js";
+import type { HttpAccess, HttpOptions } from "./http-options.js";
+
+/** The one path the server answers on. */
+export const MCP_PATH = "/mcp";
+
+/** Sessions kept at most; past it, the one idle longest makes room (clients that never say goodbye). */
+const MAX_SESSIONS = 1000;
+
+/** Bigger than any valid call (descriptions ≤ 500 characters, memory ≤ 64 KiB a call). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpServerOptions extends Omit<HttpOptions, "access"> {
+  /** Who may open sessions; a `generate` access is turned into its token by the caller (serve.ts). */
+  access: Exclude<HttpAccess, { kind: "generate" }>;
+  /** The board every session serves; its root stays fixed (HTTP clients offer no usable roots). */
+  board: CurrentBoard;
+  lockTimeoutMs: number;
+  log: (message: string) => void;
+  maxSessions?: number;
+}
+
+export interface RunningHttpServer {
+  /** Where clients connect, e.g. `http://127.0.0.1:7777/mcp` (the port chosen when 0 was asked for). */
+  url: string;
+  /** Sessions open now. */
+  sessionCount(): number;
+  /**
+   * Graceful stop: refuse new requests, let requests being served finish (a write waits at most the lock
+   * timeout), then close every session and connection. The board is the caller's to drain and close.
+   */
+  close(): Promise<void>;
+}
+
+interface Session {
+  caller: Caller;
+  agent: string | undefined;
+  server: McpServer;
+  transport: StreamableHTTPServerTransport;
+  lastSeen: number;
+  /** HTTP requests of this session being served (an open GET event stream counts). */
+  open: number;
+}
+
+/**
+ * Streamable HTTP with stateful sessions: one McpServer and transport per session, all on one board (one process
+ * owns `.hfs/`, so claims are decided by one lock holder and queued writes are committed together).
+ *
+ * Every request is checked in this order: path (`/mcp`, else 404), `Host` and `Origin` (403: DNS rebinding
+ * protection), the bearer token (401), then the session: unknown (404, the client starts a new one) or opened
+ * with another token (403). A session acts for its token's agent, or for the agent a call names when the
+ * token has none, under the same rules as a stdio server started with or without --agent-id.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { board, log } = options;
+  const tokens = new TokenTable(options.access.kind === "tokens" ? options.access.tokens : undefined);
+  const allowed = allowedHostnames(options);
+  const maxSessions = options.maxSessions ?? MAX_SESSIONS;
+  const sessionBoard = withoutSwitchListeners(board);
+  const sessions = new Map<string, Session>();
+  const posts = new Set<Promise<void>>();
+  let stopping = false;
+
+  const openSession = async (caller: Caller, req: IncomingMessage, res: ServerResponse) => {
+    if (sessions.size >= maxSessions && !(await closeIdlest())) {
+      return reply(res, 503, "Service Unavailable: too many open sessions; close one (DELETE) or retry later");
+    }
+    const agent = caller !== "open" ? caller.agentId : options.access.kind === "none" ? options.access.agentId : undefined;
+    // `root` and `lockTimeoutMs` are the shared board's; createServer builds no manager of its own when given one.
+    const server = createServer({ root: board.root ?? "", lockTimeoutMs: options.lockTimeoutMs, log, board: sessionBoard, sessionAgent: agent });
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      maxRequestBodySize: MAX_BODY_BYTES,
+      onsessioninitialized: (id) => {
+        sessions.set(id, { caller, agent, server, transport, lastSeen: Date.now(), open: 0 });
+        log(`session ${id.slice(0, 8)} opened${agent ? ` for ${agent}` : ""} (${sessions.size} open)`);
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id !== undefined && sessions.delete(id)) log(`session ${id.slice(0, 8)} closed (${sessions.size} open)`);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+    // Anything but a valid `initialize` was answered 400 by the transport and opened nothing.
+    if (transport.sessionId === undefined) await server.close();
+  };
+
+  const closeIdlest = async (): Promise<boolean> => {
+    let idlest: Session | undefined;
+    for (const session of sessions.values()) {
+      if (session.open === 0 && (idlest === undefined || session.lastSeen < idlest.lastSeen)) idlest = session;
+    }
+    if (idlest === undefined) return false;
+    await idlest.server.close();
+    return true;
+  };
+
+  const serve = async (session: Session, req: IncomingMessage, res: ServerResponse) => {
+    session.open++;
+    session.lastSeen = Date.now();
+    res.once("close", () => {
+      session.open--;
+      session.lastSeen = Date.now();
+    });
+    await session.transport.handleRequest(req, res);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (stopping) return reply(res, 503, "Service Unavailable: hfs-mcp is shutting down", { Connection: "close" });
+    if ((req.url ?? "").replace(/\?.*$/s, "") !== MCP_PATH) return reply(res, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
+    const refused = checkHostAndOrigin(req.headers, allowed);
+    if (refused) return reply(res, 403, `Forbidden: ${refused}`);
+    const auth = tokens.authenticate(req.headers);
+    if (!auth.ok) return reply(res, auth.status, auth.message, { "WWW-Authenticate": auth.challenge });
+    if (req.method === "POST") {
+      // Tracked so that a graceful stop can wait for the answers to calls being made.
+      const answered = new Promise<void>((resolve) => res.once("close", resolve));
+      posts.add(answered);
+      void answered.then(() => posts.delete(answered));
+    }
+
+    const id = req.headers["mcp-session-id"];
+    if (id === undefined) {
+      if (req.method !== "POST") return reply(res, 400, "Bad Request: Mcp-Session-Id header is required");
+      return openSession(auth.caller, req, res);
+    }
+    const session = typeof id === "string" ? sessions.get(id) : undefined;
+    if (!session) return reply(res, 404, "Session not found", {}, -32001);
+    if (session.caller !== auth.caller) return reply(res, 403, "Forbidden: this session was opened with another token");
+    return serve(session, req, res);
+  };
+
+  const http = createHttpServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`HTTP ${req.method} failed unexpectedly: ${(error as Error)?.stack ?? String(error)}`);
+      if (!res.headersSent) reply(res, 500, "Internal Server Error");
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port, options.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  http.on("error", (error) => log(`HTTP server error: ${error.message}`));
+
+  const address = http.address() as AddressInfo;
+  const shownHost = address.address === "0.0.0.0" || address.address === "::" ? hostname() : address.address;
+  const url = `http://${address.family === "IPv6" && shownHost === address.address ? `[${shownHost}]` : shownHost}:${address.port}${MCP_PATH}`;
+
+  return {
+    url,
+    sessionCount: () => sessions.size,
+    close: async () => {
+      if (stopping) return;
+      stopping = true;
+      http.close();
+      const drained = Promise.allSettled([...posts]);
+      await Promise.race([drained, sleep(options.lockTimeoutMs + 5_000, undefined, { ref: false })]);
+      await Promise.allSettled([...sessions.values()].map((session) => session.server.close()));
+      http.closeAllConnections();
+    },
+  };
+}
+
+/** A JSON-RPC error as the SDK's transport sends them (no id: it answers the HTTP request, not a message). */
+function reply(res: ServerResponse, status: number, message: string, headers: OutgoingHttpHeaders = {}, code = -32000): void {
+  res.writeHead(status, { "Content-Type": "application/json", ...headers });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
+}
+
+/**
+ * The shared board as each session's server sees it. Over HTTP the root never changes (no client roots), so a
+ * session need not hear of root switches; without this, every session ever opened would stay referenced from
+ * the board's switch listeners after it closed.
+ */
+function withoutSwitchListeners(board: CurrentBoard): CurrentBoard {
+  return new Proxy(board, {
+    get(target, key) {
+      if (key === "onSwitch") return () => undefined;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
