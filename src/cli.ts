@@ -5,7 +5,6 @@ import { isCommand, runCommand } from "./commands/index.js";
 import { CurrentBoard } from "./current-board.js";
 import { parseCli } from "./options.js";
 import { createServer } from "./server.js";
-import { hfsPaths, removeOrphanTempFiles } from "./store/index.js";
 import { VERSION } from "./version.js";
 
 const log = (message: string) => process.stderr.write(`hfs-mcp: ${message}\n`);
@@ -34,11 +33,11 @@ async function main(): Promise<void> {
     await serveHttp({ ...options, http: options.http }, log);
     return;
   }
-  const board = new CurrentBoard(options, refusal ? undefined : new BoardManager(options));
-  if (!refusal) {
+  const manager = refusal ? undefined : new BoardManager(options);
+  const board = new CurrentBoard(options, manager);
+  if (manager) {
     // Temp files of writers that were killed mid-write; a live writer's temp files are left alone.
-    const paths = hfsPaths(options.root);
-    const removed = [...(await removeOrphanTempFiles(paths.hfsDir)), ...(await removeOrphanTempFiles(paths.agentsDir))];
+    const removed = await manager.store.removeOrphanTempFiles();
     if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
   }
 
