@@ -79,10 +79,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   if (values.help) return { kind: "exit", code: 0, message: USAGE };
   if (values.version) return { kind: "exit", code: 0, message: version };
 
-  const rootSource = values.root !== undefined ? "--root" : nonEmpty(env.HFS_ROOT) !== undefined ? "HFS_ROOT" : undefined;
-  const rootGiven = values.root ?? nonEmpty(env.HFS_ROOT);
-  const root = resolve(cwd, rootGiven ?? ".");
-  if (!isDirectory(root)) return { kind: "exit", code: 2, message: `--root \`${root}\` is not an existing directory.` };
+  const located = locateRoot(values.root, env, cwd);
+  if (typeof located === "string") return { kind: "exit", code: 2, message: located };
+  const { root, source: rootSource } = located;
 
   const agentId = values["agent-id"] ?? nonEmpty(env.HFS_AGENT_ID);
   if (agentId !== undefined) {
@@ -110,13 +109,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     });
     if (typeof http === "string") return { kind: "exit", code: 2, message: http };
     // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.
-    if (rootGiven === undefined && root === resolve("/")) {
+    if (rootSource === undefined && root === resolve("/")) {
       return { kind: "exit", code: 2, message: "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT)." };
     }
     return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, http } };
   }
   const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs };
-  if (rootGiven === undefined && root === resolve("/")) {
+  if (rootSource === undefined && root === resolve("/")) {
     return {
       kind: "exit",
       code: 2,
@@ -127,6 +126,20 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     };
   }
   return { kind: "run", options };
+}
+
+/**
+ * The project root: `--root`, else HFS_ROOT, else the working directory (source undefined) — which must be an
+ * existing directory; otherwise the message to exit with. Shared by the server and the people's commands.
+ */
+export function locateRoot(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { root: string; source: "--root" | "HFS_ROOT" | undefined } | string {
+  const source = flag !== undefined ? "--root" : nonEmpty(env.HFS_ROOT) !== undefined ? "HFS_ROOT" : undefined;
+  const root = resolve(cwd, flag ?? nonEmpty(env.HFS_ROOT) ?? ".");
+  return isDirectory(root) ? { root, source } : `--root \`${root}\` is not an existing directory.`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

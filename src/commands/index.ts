@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { BoardManager, checkAgentId } from "../board/index.js";
-import { resolveRoot } from "./resolve-root.js";
+import { locateRoot } from "../options.js";
 import { forcedRelease } from "./release.js";
 import { statusReport } from "./status.js";
 
@@ -36,8 +36,9 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: st
     return { code: 2, text: `${(error as Error).message}\n\n${COMMANDS_USAGE}` };
   }
   const { values, positionals } = parsed;
-  const root = resolveRoot(values.root, env, cwd);
-  if (typeof root !== "string") return root;
+  const located = locateRoot(values.root, env, cwd);
+  if (typeof located === "string") return { code: 2, text: located };
+  const { root } = located;
   const agentId = values["agent-id"] ?? (env.HFS_AGENT_ID || "person");
   const invalid = checkAgentId(agentId, "--agent-id");
   if (invalid) return { code: 2, text: `${invalid.message}. ${invalid.hint}` };
