@@ -1,12 +1,10 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { call, CLI_PATH, spawnServer } from "./helpers/clients.js";
 import { tempRoot } from "./helpers/temp-root.js";
 import { expectFailure, holdLock, snapshotTree } from "./tools/support.js";
@@ -17,28 +15,9 @@ beforeAll(() => {
   if (!existsSync(CLI_PATH)) throw new Error(`\`${CLI_PATH}\` does not exist: run \`npm run build\` before these tests`);
 });
 
-const opened: Client[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((client) => client.close().catch(() => undefined)));
-});
-
 /** Like spawnServer, but in a chosen working directory. */
-async function spawnIn(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI_PATH, ...args],
-    env: { PATH: process.env.PATH ?? "", ...env },
-    cwd,
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const client = new Client({ name: "hfs-mcp-cli-test", version: "0.0.0" });
-  await client.connect(transport);
-  opened.push(client);
-  return { client, stderr: () => stderr };
+function spawnIn(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return spawnServer(args, env, { cwd });
 }
 
 interface Finished {

@@ -1,5 +1,4 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { LATEST_PROTOCOL_VERSION, ListRootsRequestSchema, type Root } from "@modelcontextprotocol/sdk/types.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -8,9 +7,9 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { firstUsableRoot } from "../src/roots.js";
-import { call, CLI_PATH } from "./helpers/clients.js";
+import { call, CLI_PATH, spawnServer } from "./helpers/clients.js";
 import { PARKED_LOCK } from "./helpers/parked-locks.js";
 import { holdLock } from "./tools/support.js";
 import { tempRoot } from "./helpers/temp-root.js";
@@ -178,27 +177,9 @@ describe("client roots (in process)", () => {
 });
 
 /** The built server in its own process, started in `cwd`, with a client that offers `roots` (or none). */
-async function spawnWithRoots(cwd: string, args: string[], roots: Root[] | undefined, env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI_PATH, ...args],
-    env: { PATH: process.env.PATH ?? "", ...env },
-    cwd,
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: "hfs-mcp-roots-test", version: "0.0.0" }, roots ? { capabilities: { roots: {} } } : {});
-  if (roots) client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
-  await client.connect(transport);
-  spawned.push(client);
-  return { client, stderr: () => stderr };
+function spawnWithRoots(cwd: string, args: string[], roots: Root[] | undefined, env: Record<string, string> = {}) {
+  return spawnServer(args, env, { cwd, ...(roots ? { roots } : {}) });
 }
-
-const spawned: Client[] = [];
-afterEach(async () => {
-  await Promise.all(spawned.splice(0).map((client) => client.close().catch(() => undefined)));
-});
 
 describe("client roots (the built server)", () => {
   it("started in `/` without --root, serves the root of a client that offers one", async () => {

@@ -1,7 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ListRootsRequestSchema, type CallToolResult, type Root } from "@modelcontextprotocol/sdk/types.js";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { createServer, type ServerOptions } from "../../src/server.js";
@@ -33,19 +33,29 @@ export interface SpawnedServer {
   pid: number | null;
 }
 
+export interface SpawnOptions {
+  /** The server's working directory. */
+  cwd?: string;
+  /** Roots the client offers (declaring the roots capability); none when absent. */
+  roots?: Root[];
+}
+
 /** An SDK client talking to the built server in its own OS process over stdio. */
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function spawnServer(args: string[], env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<SpawnedServer> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI_PATH, ...args],
     env: { PATH: process.env.PATH ?? "", ...env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stderr: "pipe",
   });
   let stderr = "";
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const client = new Client({ name: "hfs-mcp-test", version: "0.0.0" });
+  const { roots } = options;
+  const client = new Client({ name: "hfs-mcp-test", version: "0.0.0" }, roots ? { capabilities: { roots: {} } } : {});
+  if (roots) client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
   await client.connect(transport);
   await client.listTools();
   open.push(client);
