@@ -16,20 +16,24 @@ const MAX_WAIT_MS = 2_000;
  * saves in place truncates the same inode and then writes into it, and a read in between sees an empty or
  * partial file; deciding on that (and writing the result) erased whole boards in our editor stress test. So a
  * read is suspicious when the inode last seen here changed in place, when it is a version this process has not
- * seen that changed within the last second, or when the file is empty; then it looks again after a pause until
+ * seen that changed within the last second, when the file is empty, or when it moved while being read (see
+ * `steady`: the read began before an in-place save truncated it); then it looks again after a pause until
  * two looks agree (an empty file must stay empty for a second). Versions written by hfs-mcp servers never wait.
  */
 export class SettledReader {
   private readonly seen = new Map<string, FileVersion>();
 
+  /** `look` reads the file once (tests pass a scripted one to replay a save caught mid-way). */
+  constructor(private readonly look: (file: string) => FileSnapshot | null = readStrict) {}
+
   read(file: string): FileSnapshot | null {
-    let snapshot = readStrict(file);
+    let snapshot = this.look(file);
     for (let waited = 0; snapshot && this.suspicious(file, snapshot) && waited < MAX_WAIT_MS; ) {
       let settled = false;
       do {
         pause(PAUSE_MS);
         waited += PAUSE_MS;
-        const again = readStrict(file);
+        const again = this.look(file);
         settled = again !== null && sameVersion(again, snapshot);
         snapshot = again;
       } while (snapshot && !settled && waited < MAX_WAIT_MS);
@@ -46,7 +50,7 @@ export class SettledReader {
 
   private suspicious(file: string, snapshot: FileSnapshot): boolean {
     const { version } = snapshot;
-    if (version.size === 0) return true;
+    if (!snapshot.steady || snapshot.bytes.length === 0) return true;
     const seen = this.seen.get(file);
     if (!seen) return Date.now() - version.mtimeMs < RECENT_MS;
     const sameInode = seen.ino === version.ino && seen.birthtimeMs === version.birthtimeMs;
@@ -56,7 +60,7 @@ export class SettledReader {
 
 function sameVersion(a: FileSnapshot, b: FileSnapshot): boolean {
   const [x, y] = [a.version, b.version];
-  return x.ino === y.ino && x.birthtimeMs === y.birthtimeMs && x.mtimeMs === y.mtimeMs && a.bytes.equals(b.bytes);
+  return a.steady && b.steady && x.ino === y.ino && x.birthtimeMs === y.birthtimeMs && x.mtimeMs === y.mtimeMs && a.bytes.equals(b.bytes);
 }
 
 // The locked section is synchronous (see strict-read.ts); this rare wait stays so rather than yield mid-section.

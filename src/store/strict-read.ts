@@ -16,6 +16,12 @@ export interface FileSnapshot {
   bytes: Buffer;
   mode: number;
   version: FileVersion;
+  /**
+   * Whether the file held still while it was read: the same size and mtime before and after, and as many bytes
+   * read as it has. False when someone wrote into it meanwhile (e.g. an editor truncating it to save in place),
+   * and then `bytes` may be any mix of the old and new content, or nothing at all.
+   */
+  steady: boolean;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -38,11 +44,11 @@ export function readStrict(path: string): FileSnapshot | null {
   } catch (cause) {
     throw new FileError("not_utf8", path, `\`${path}\` is not valid UTF-8; it was left untouched`, { cause });
   }
-  return { text, bytes: bytes.data, mode: bytes.mode, version: bytes.version };
+  return { text, bytes: bytes.data, mode: bytes.mode, version: bytes.version, steady: bytes.steady };
 }
 
 /** The raw bytes of a file with the same refusals as readStrict (except decoding), or null when missing. */
-export function readBytes(path: string): { data: Buffer; mode: number; version: FileVersion } | null {
+export function readBytes(path: string): { data: Buffer; mode: number; version: FileVersion; steady: boolean } | null {
   let fd: number;
   try {
     // O_NOFOLLOW: a symlink planted at the path fails with ELOOP instead of redirecting us elsewhere.
@@ -61,7 +67,11 @@ export function readBytes(path: string): { data: Buffer; mode: number; version: 
       throw new FileError("too_large", path, `\`${path}\` is ${stat.size} bytes, over the ${MAX_FILE_BYTES}-byte limit`);
     }
     const data = readAll(fd, stat.size, path);
-    return { data, mode: stat.mode & 0o7777, version: { ino: stat.ino, birthtimeMs: stat.birthtimeMs, size: stat.size, mtimeMs: stat.mtimeMs } };
+    // A second look at the same inode: an in-place save between the first fstat and the read (truncate, then
+    // write) would otherwise pass for a file of the old size whose content is empty or half there.
+    const after = fstatSync(fd);
+    const steady = after.size === stat.size && after.mtimeMs === stat.mtimeMs && data.length === after.size;
+    return { data, mode: after.mode & 0o7777, version: { ino: after.ino, birthtimeMs: after.birthtimeMs, size: after.size, mtimeMs: after.mtimeMs }, steady };
   } finally {
     closeSync(fd);
   }

@@ -30,6 +30,8 @@ describe("readStrict", () => {
     expect(snapshot?.text).toBe(text);
     expect(snapshot?.bytes.equals(Buffer.from(text, "utf8"))).toBe(true);
     expect(snapshot?.mode).toBe(0o640);
+    expect(snapshot?.steady).toBe(true);
+    expect(snapshot?.version.size).toBe(Buffer.byteLength(text));
   });
 
   it("keeps a byte order mark in the text", async () => {
