@@ -31,9 +31,18 @@ import { isProcessAlive } from "./process-alive.js";
  * taking over a stale lock is one atomic rename of that exact name to the new owner's: only one waiter can win
  * it, and a lock that changed hands meanwhile has another name and is never broken by mistake. Nobody removes a
  * lock directory that holds an owner file.
+ *
+ * Fairness: when the lock is let go, every waiter wakes and the fastest rename wins, so under a steady stream of
+ * calls one waiter can lose many times in a row (8 agents hammering one board: p50 26 ms, p99 282 ms). A waiter
+ * that has waited `turnAfterMs` therefore takes *the turn* — `.hfs/.lock-turn/`, a second lock of the same kind —
+ * and while someone else holds the turn, hfs-mcp waiters leave a free lock to them. The turn is advisory
+ * (correctness rests on `.lock` alone; another tool following the protocol simply ignores it), carries no
+ * heartbeat, and counts as stale after `turnStaleMs`, so a turn holder that hangs or dies delays others by at most
+ * that long.
  */
 
 export const LOCK_DIR_NAME = ".lock";
+export const TURN_DIR_NAME = ".lock-turn";
 const OWNER_PREFIX = "owner~";
 
 export interface DirLockOptions {
@@ -43,8 +52,14 @@ export interface DirLockOptions {
   timeoutMs: number;
   /** A holder whose heartbeat is older than this is presumed dead (the only test for holders on other hosts). */
   staleMs?: number;
-  /** How often a holder refreshes its heartbeat. */
+  /** How often a holder refreshes its heartbeat; 0 for none (the turn). */
   heartbeatMs?: number;
+  /** The lock directory's name inside `dir`. */
+  name?: string;
+  /** A waiter that has waited this long takes the turn (see above); omit for a lock without turns. */
+  turnAfterMs?: number;
+  /** A turn held this long no longer holds others back. */
+  turnStaleMs?: number;
 }
 
 export interface LockLease {
@@ -65,57 +80,119 @@ interface Owner {
   host: string;
 }
 
+/** What a look at the lock directory found. */
+type Seen = { kind: "gone" } | { kind: "held" | "stale"; owner: Owner };
+
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 
 export class DirLock {
   readonly lockDir: string;
   private readonly dir: string;
+  private readonly name: string;
   private readonly timeoutMs: number;
   private readonly staleMs: number;
   private readonly heartbeatMs: number;
+  private readonly turnAfterMs: number;
+  private readonly turn: DirLock | undefined;
   private parked: Parked | undefined;
 
   constructor(options: DirLockOptions) {
     this.dir = options.dir;
-    this.lockDir = join(options.dir, LOCK_DIR_NAME);
+    this.name = options.name ?? LOCK_DIR_NAME;
+    this.lockDir = join(options.dir, this.name);
     this.timeoutMs = options.timeoutMs;
     this.staleMs = options.staleMs ?? 10_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.staleMs / 5));
+    this.turnAfterMs = options.turnAfterMs ?? Infinity;
+    if (options.turnAfterMs !== undefined) {
+      const turnStaleMs = options.turnStaleMs ?? 250;
+      this.turn = new DirLock({ dir: options.dir, name: TURN_DIR_NAME, timeoutMs: 0, staleMs: turnStaleMs, heartbeatMs: 0 });
+    }
   }
 
   async acquire(): Promise<LockLease> {
     const started = Date.now();
     let lastHolder: string | undefined;
     let changes: DirWatch | undefined;
+    let turn: LockLease | undefined;
     const parked = this.freshParked();
     try {
       for (let attempt = 0; ; attempt++) {
-        // Look before trying: a rename that fails on a held lock still queues on `.hfs/`'s directory lock, behind
-        // and ahead of the holder's own renames (in a profile of 8 agents, waiters' renames were the top cost).
-        if (!existsSync(this.lockDir) && this.tryRenameIntoPlace(parked.path)) {
-          this.parked = undefined;
-          return this.lease(parked);
-        }
-        const seen = this.inspect();
-        if (seen.kind === "stale" && this.tryTakeOver(seen.owner.name, parked.ownerName)) {
-          // We hold `.lock` under our owner name now; the parked copy would clash with it on release.
-          rmSync(parked.path, { recursive: true, force: true });
-          this.parked = undefined;
-          return this.lease(parked);
-        }
+        // Someone who has waited longer holds the turn: leave the next hand-over to them.
+        const mayTake = turn !== undefined || !this.turnHeldByAnother();
+        const { lease, seen } = this.tryOnce(parked, mayTake);
+        if (lease) return lease;
         if (seen.kind !== "gone") lastHolder = `pid ${seen.owner.pid} on ${seen.owner.host}`;
         const waited = Date.now() - started;
         if (waited >= this.timeoutMs) throw new LockTimeoutError(this.timeoutMs, lastHolder);
-        // Retry at once when the lock just went away or changed hands; otherwise wait for the holder to let go.
-        if (seen.kind !== "held") continue;
-        changes ??= new DirWatch(this.dir, LOCK_DIR_NAME, () => !existsSync(this.lockDir));
-        // With a watch, the wait ends at the release; the poll only catches holders that die (no event).
+        if (!turn && waited >= this.turnAfterMs) turn = this.turn?.tryAcquire();
+        // Retry at once when the lock just went away or changed hands (and it may be ours to take); otherwise
+        // wait for the holder to let go.
+        if (seen.kind !== "held" && (mayTake || turn)) continue;
+        // Wake when the lock is let go, and — once waiting long enough to want the turn — when the turn is.
+        changes ??= new DirWatch(this.dir, (entry) => {
+          if (entry === null || entry === this.name) return !existsSync(this.lockDir);
+          const wantsTurn = this.turn !== undefined && !turn && Date.now() - started >= this.turnAfterMs;
+          return entry === TURN_DIR_NAME && wantsTurn && !existsSync(this.turn.lockDir);
+        });
+        // With a watch, the wait ends at the release; the poll only catches holders that die (no event), and
+        // turns that go stale. Without one, a waiter that lets a free lock pass polls at once again.
         const pollMs = changes.watching ? 25 + Math.random() * 25 : backoffMs(attempt);
         await changes.next(Math.min(pollMs, Math.max(1, this.timeoutMs - waited)));
       }
     } finally {
+      turn?.release();
       changes?.close();
     }
+  }
+
+  /**
+   * One attempt, without waiting: the lock if it is free or its holder is stale, else undefined. Used for the
+   * turn, which nobody waits for.
+   */
+  tryAcquire(): LockLease | undefined {
+    return this.tryOnce(this.freshParked(), true).lease;
+  }
+
+  // Rename our parked lock into place if the lock is free (and `mayTake`), or take over a stale holder's.
+  private tryOnce(parked: Parked, mayTake: boolean): { lease: LockLease; seen?: undefined } | { lease?: undefined; seen: Seen } {
+    // Look before trying: a rename that fails on a held lock still queues on `.hfs/`'s directory lock, behind
+    // and ahead of the holder's own renames (in a profile of 8 agents, waiters' renames were the top cost).
+    if (mayTake && !existsSync(this.lockDir) && this.tryRenameIntoPlace(parked.path)) {
+      this.parked = undefined;
+      return { lease: this.lease(parked) };
+    }
+    const seen = this.inspect();
+    if (seen.kind === "stale" && this.tryTakeOver(seen.owner.name, parked.ownerName)) {
+      // We hold the lock under our owner name now; the parked copy would clash with it on release.
+      rmSync(parked.path, { recursive: true, force: true });
+      this.parked = undefined;
+      return { lease: this.lease(parked) };
+    }
+    return { seen };
+  }
+
+  /**
+   * Remove the turn of a process on this host that died holding it (start-up clean-up, so that no stray
+   * `.lock-turn` stays in a person's view). Returns whether one was removed. Racing a live server that is taking
+   * that turn over at the same moment costs that server only its priority: turns are advisory.
+   */
+  removeDeadTurn(): boolean {
+    if (!this.turn) return false;
+    try {
+      const seen = this.turn.inspect();
+      if (seen.kind !== "stale" || seen.owner.host !== HOST || isProcessAlive(seen.owner.pid)) return false;
+      rmSync(this.turn.lockDir, { recursive: true, force: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // A turn counts only while its holder may still be waiting: a stale one (dead, or held too long) is ignored.
+  private turnHeldByAnother(): boolean {
+    if (!this.turn || !existsSync(this.turn.lockDir)) return false;
+    return this.turn.inspect().kind === "held";
   }
 
   // Our parked lock with a fresh heartbeat (a parked owner file keeps its old mtime). Someone may have removed
@@ -139,6 +216,7 @@ export class DirLock {
   dispose(): void {
     if (this.parked) rmSync(this.parked.path, { recursive: true, force: true });
     this.parked = undefined;
+    this.turn?.dispose();
   }
 
   /**
@@ -149,7 +227,7 @@ export class DirLock {
    */
   private park(): Parked {
     const ownerName = `${OWNER_PREFIX}${process.pid}~${HOST}~${randomBytes(8).toString("hex")}`;
-    const path = join(this.dir, `${LOCK_DIR_NAME}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`);
+    const path = join(this.dir, `${this.name}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`);
     mkdirSync(path);
     try {
       closeSync(openSync(join(path, ownerName), "wx"));
@@ -174,7 +252,7 @@ export class DirLock {
     }
   }
 
-  private inspect(): { kind: "gone" } | { kind: "held" | "stale"; owner: Owner } {
+  private inspect(): Seen {
     let names: string[];
     try {
       names = readdirSync(this.lockDir);
@@ -220,11 +298,14 @@ export class DirLock {
   private lease(parked: Parked): LockLease {
     const ownerPath = join(this.lockDir, parked.ownerName);
     const lockDir = this.lockDir;
-    const heartbeat = setInterval(() => {
-      const now = new Date();
-      utimes(ownerPath, now, now).catch(() => undefined);
-    }, this.heartbeatMs);
-    heartbeat.unref();
+    const heartbeat =
+      this.heartbeatMs > 0
+        ? setInterval(() => {
+            const now = new Date();
+            utimes(ownerPath, now, now).catch(() => undefined);
+          }, this.heartbeatMs)
+        : undefined;
+    heartbeat?.unref();
     let released = false;
     return {
       stillHeld() {

@@ -13,15 +13,14 @@ export class DirWatch {
   private changed = false;
 
   /**
-   * `wakeWhen` filters events cheaply inside the callback: a lock changes hands twice per write (taken, given
-   * back), and only one of those is worth waking for; each needless wake-up of every waiting process costs CPU
-   * the lock holder needs on a small machine.
+   * `wakeFor` filters events cheaply inside the callback, given the entry that changed (null when the platform
+   * does not say): a lock changes hands twice per write (taken, given back), and only one of those is worth
+   * waking for; each needless wake-up of every waiting process costs CPU the lock holder needs on a small machine.
    */
-  constructor(dir: string, entry: string, wakeWhen: () => boolean = () => true) {
+  constructor(dir: string, wakeFor: (entry: string | null) => boolean) {
     try {
       this.watcher = watch(dir, { persistent: false }, (_event, name) => {
-        if (name !== null && name !== entry) return;
-        if (!wakeWhen()) return;
+        if (!wakeFor(name)) return;
         this.changed = true;
         this.wake?.();
       });

@@ -3,7 +3,7 @@ import { lstatSync, mkdirSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
 import { appendLog } from "./append-log.js";
-import { DirLock, type LockLease } from "./dir-lock.js";
+import { DirLock, TURN_DIR_NAME, type LockLease } from "./dir-lock.js";
 import { ConcurrentEditError, FileError } from "./file-error.js";
 import { hfsPaths, type HfsPaths } from "./hfs-paths.js";
 import { MAX_FILE_BYTES } from "./limits.js";
@@ -30,6 +30,14 @@ export interface Decision<T> {
 
 // A person saving the file between our read and our rename makes us redo the operation on their version.
 const MAX_ATTEMPTS = 5;
+/**
+ * A server that has waited this long for the lock takes the turn (see dir-lock.ts): it bounds how long one agent
+ * can lose the race for the lock. Measured with 8 agents hammering distinct items (bench/eight-agents.mjs, same
+ * runs, loaded machine): without turns phase-A p99 128–282 ms; turns after 10 ms, 135–151 ms; after 30 ms,
+ * 103–126 ms; after 60 ms, 96–98 ms. Turns sooner than that hand every release to another process, which must
+ * read the other's version afresh, and cost throughput; later ones leave the tail to chance.
+ */
+const TURN_AFTER_MS = 50;
 
 interface PendingUpdate {
   file: string;
@@ -61,7 +69,12 @@ export class Store {
   constructor(options: StoreOptions) {
     this.paths = hfsPaths(options.root);
     this.onLogError = options.onLogError;
-    this.lock = new DirLock({ dir: this.paths.hfsDir, timeoutMs: options.lockTimeoutMs, staleMs: options.lockStaleMs });
+    this.lock = new DirLock({
+      dir: this.paths.hfsDir,
+      timeoutMs: options.lockTimeoutMs,
+      staleMs: options.lockStaleMs,
+      turnAfterMs: TURN_AFTER_MS,
+    });
   }
 
   /** The file's text, or null when it does not exist. Never creates anything. */
@@ -133,9 +146,10 @@ export class Store {
     while (this.queue.isLocked()) await this.queue.waitForUnlock();
   }
 
-  /** Remove temp files left behind by writers that died mid-write. */
+  /** Remove temp files left behind by writers that died mid-write, and a turn a dead waiter held. */
   async removeOrphanTempFiles(): Promise<string[]> {
     const removed = await removeOrphanTempFiles(this.paths.hfsDir);
+    if (this.lock.removeDeadTurn()) removed.push(TURN_DIR_NAME);
     return removed.concat(await removeOrphanTempFiles(this.paths.agentsDir));
   }
 

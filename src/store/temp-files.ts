@@ -3,7 +3,8 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isProcessAlive } from "./process-alive.js";
 
-// `.state.md.<pid>.<random>.hfs-tmp` (a temp file) or `.lock.<pid>.<random>.hfs-tmp` (a lock being built):
+// `.state.md.<pid>.<random>.hfs-tmp` (a temp file) or `.lock.<pid>.<random>.hfs-tmp` (a parked lock; also
+// `.lock-turn.…`, see dir-lock.ts):
 // the pid tells start-up clean-up whether the writer can still be alive.
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]+\.hfs-tmp$/;
 

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { DirLock, LOCK_DIR_NAME, LockTimeoutError, type LockLease } from "../../src/store/index.js";
+import { DirLock, LOCK_DIR_NAME, LockTimeoutError, TURN_DIR_NAME, type LockLease } from "../../src/store/index.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
@@ -176,5 +176,98 @@ describe("DirLock", () => {
     );
     expect(most).toBe(1);
     expect(await lockEntries(dir)).toBeNull();
+  });
+});
+
+describe("DirLock turns: a waiter that has waited long enough goes next", () => {
+  /** Whether `promise` has settled, without waiting for it. */
+  async function settled(promise: Promise<unknown>): Promise<boolean> {
+    return Promise.race([promise.then(() => true, () => true), sleep(0).then(() => false)]);
+  }
+
+  it("hands a released lock to the waiter holding the turn, not to one that arrived later, then gives the turn back", async () => {
+    const dir = await hfsDir();
+    const holding = new DirLock({ dir, timeoutMs: 1_000 });
+    const holder = await holding.acquire();
+    // Takes the turn on its first look at the held lock (it has waited "long enough" at once).
+    const patient = new DirLock({ dir, timeoutMs: 5_000, turnAfterMs: 0 });
+    const patientLease = patient.acquire();
+    expect(await readdir(join(dir, TURN_DIR_NAME))).toEqual([expect.stringMatching(new RegExp(`^owner~${process.pid}~`))]);
+    // Respects turns (counting them fresh for a minute, however slow this machine), but takes none itself.
+    const latecomer = new DirLock({ dir, timeoutMs: 5_000, turnAfterMs: 60_000, turnStaleMs: 60_000 });
+    const latecomerLease = latecomer.acquire();
+    await sleep(50);
+    holder.release();
+    const first = await patientLease;
+    expect(await settled(latecomerLease)).toBe(false);
+    // The turn was given back (parked) as soon as its holder had the lock.
+    expect((await readdir(dir)).includes(TURN_DIR_NAME)).toBe(false);
+    first.release();
+    (await latecomerLease).release();
+    for (const lock of [holding, patient, latecomer]) lock.dispose();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("a waiter that gives up gives the turn back", async () => {
+    const dir = await hfsDir();
+    const holder = await new DirLock({ dir, timeoutMs: 1_000 }).acquire();
+    const impatient = new DirLock({ dir, timeoutMs: 100, turnAfterMs: 0 });
+    await expect(impatient.acquire()).rejects.toBeInstanceOf(LockTimeoutError);
+    expect((await readdir(dir)).includes(TURN_DIR_NAME)).toBe(false);
+    holder.release();
+  });
+
+  it("ignores a turn whose holder is dead, and one held longer than turnStaleMs", async () => {
+    const dir = await hfsDir();
+    const turnDir = join(dir, TURN_DIR_NAME);
+    await mkdir(turnDir);
+    await writeFile(join(turnDir, `owner~${deadPid()}~${HOST}~0123456789abcdef`), "");
+    const started = Date.now();
+    (await new DirLock({ dir, timeoutMs: 1_000, turnAfterMs: 60_000 }).acquire()).release();
+    expect(Date.now() - started).toBeLessThan(100);
+
+    // A live holder (this process, another nonce) whose turn began a second ago.
+    await rename(join(turnDir, (await readdir(turnDir))[0]!), join(turnDir, `owner~${process.pid}~${HOST}~fedcba9876543210`));
+    const aSecondAgo = new Date(Date.now() - 1_000);
+    await utimes(join(turnDir, `owner~${process.pid}~${HOST}~fedcba9876543210`), aSecondAgo, aSecondAgo);
+    const again = Date.now();
+    (await new DirLock({ dir, timeoutMs: 1_000, turnAfterMs: 60_000, turnStaleMs: 250 }).acquire()).release();
+    expect(Date.now() - again).toBeLessThan(100);
+  });
+
+  it("waits for a fresh turn held by a live process, at most turnStaleMs", async () => {
+    const dir = await hfsDir();
+    const turnDir = join(dir, TURN_DIR_NAME);
+    await mkdir(turnDir);
+    await writeFile(join(turnDir, `owner~${process.pid}~${HOST}~0123456789abcdef`), "");
+    const started = Date.now();
+    const lease = await new DirLock({ dir, timeoutMs: 5_000, turnAfterMs: 60_000, turnStaleMs: 300 }).acquire();
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(250);
+    expect(waited).toBeLessThan(2_000);
+    lease.release();
+  });
+
+  it("start-up clean-up removes a turn whose holder died, and leaves a live one", async () => {
+    const dir = await hfsDir();
+    const turnDir = join(dir, TURN_DIR_NAME);
+    const lock = new DirLock({ dir, timeoutMs: 1_000, turnAfterMs: 50 });
+    await mkdir(turnDir);
+    await writeFile(join(turnDir, `owner~${process.pid}~${HOST}~0123456789abcdef`), "");
+    expect(lock.removeDeadTurn()).toBe(false);
+    expect(await readdir(turnDir)).toHaveLength(1);
+    await rename(join(turnDir, `owner~${process.pid}~${HOST}~0123456789abcdef`), join(turnDir, `owner~${deadPid()}~${HOST}~0123456789abcdef`));
+    expect(lock.removeDeadTurn()).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("a lock without turns ignores them: turns only order hfs-mcp's own waiters", async () => {
+    const dir = await hfsDir();
+    const turnDir = join(dir, TURN_DIR_NAME);
+    await mkdir(turnDir);
+    await writeFile(join(turnDir, `owner~${process.pid}~${HOST}~0123456789abcdef`), "");
+    const started = Date.now();
+    (await new DirLock({ dir, timeoutMs: 1_000 }).acquire()).release();
+    expect(Date.now() - started).toBeLessThan(100);
   });
 });

@@ -398,7 +398,7 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
       // Landed inside a write: it left a temp file (not just a lock dir) or died holding the lock. A lower bound:
       // a live server may have taken the lock over already.
       const temps = await tempFiles(hfsDir);
-      const tempFile = temps.some((temp) => temp.pid === pid && !/^\.lock\./.test(basename(temp.path)));
+      const tempFile = temps.some((temp) => temp.pid === pid && !/^\.lock(?:-turn)?\./.test(basename(temp.path)));
       if (tempFile || (await lockOwnerPid(hfsDir)) === pid) figures.killsMidWrite++;
       await loop;
     } else {

@@ -51,13 +51,10 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 /**
  * Every path under `root` (symlinks recorded, not followed) with each file's exact bytes: readable text when it
  * is UTF-8 and small, base64 otherwise, a sha256 for big files. Equal snapshots mean nothing was written,
- * created, removed or renamed.
- */
-/**
- * Every path under `root`, byte for byte. Leaves out one thing: the lock directory a *live* server parks in
- * `.hfs/` between writes (`.lock.<pid>.<hex>.hfs-tmp`, see src/store/dir-lock.ts). It is the server's own
- * bookkeeping, appears with its first locked operation and is removed when the server exits; it is not a
- * change to anyone's files.
+ * created, removed or renamed. Leaves out one thing: the lock directories a *live* server parks in `.hfs/`
+ * between writes (`.lock.<pid>.<hex>.hfs-tmp`, and `.lock-turn.…` once it has waited for a turn; see
+ * src/store/dir-lock.ts). They are the server's own bookkeeping, removed when the server exits; not a change
+ * to anyone's files.
  */
 export async function snapshotTree(root: string): Promise<Record<string, TreeEntry>> {
   const tree: Record<string, TreeEntry> = {};
