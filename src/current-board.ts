@@ -66,9 +66,11 @@ export class CurrentBoard {
     for (const listener of this.listeners) listener(root);
   }
 
-  /** Called with the new root each time `use` changes it. */
-  onSwitch(listener: (root: string) => void): void {
-    this.listeners.add(listener);
+  /** Called with the new root each time `use` changes it; returns a function that stops the calls. */
+  onSwitch(listener: (root: string) => void): () => void {
+    const own = (root: string) => listener(root); // its own identity, so the same function may listen twice
+    this.listeners.add(own);
+    return () => this.listeners.delete(own);
   }
 
   /** Run `work` on the current manager (waiting while the root is being decided). */

@@ -66,7 +66,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const tokens = new TokenTable(options.access.kind === "tokens" ? options.access.tokens : undefined);
   const allowed = allowedHostnames(options);
   const maxSessions = options.maxSessions ?? MAX_SESSIONS;
-  const sessionBoard = withoutSwitchListeners(board);
   const sessions = new Map<string, Session>();
   const posts = new Set<Promise<void>>();
   let stopping = false;
@@ -77,7 +76,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     const agent = caller !== "open" ? caller.agentId : options.access.kind === "none" ? options.access.agentId : undefined;
     // `root` and `lockTimeoutMs` are the shared board's; createServer builds no manager of its own when given one.
-    const server = createServer({ root: board.root ?? "", lockTimeoutMs: options.lockTimeoutMs, log, board: sessionBoard, sessionAgent: agent });
+    const server = createServer({ root: board.root ?? "", lockTimeoutMs: options.lockTimeoutMs, log, board, sessionAgent: agent });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: MAX_BODY_BYTES,
@@ -180,19 +179,4 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 function reply(res: ServerResponse, status: number, message: string, headers: OutgoingHttpHeaders = {}, code = -32000): void {
   res.writeHead(status, { "Content-Type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
-}
-
-/**
- * The shared board as each session's server sees it. Over HTTP the root never changes (no client roots), so a
- * session need not hear of root switches; without this, every session ever opened would stay referenced from
- * the board's switch listeners after it closed.
- */
-function withoutSwitchListeners(board: CurrentBoard): CurrentBoard {
-  return new Proxy(board, {
-    get(target, key) {
-      if (key === "onSwitch") return () => undefined;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }

@@ -60,14 +60,16 @@ export function registerBoardResources(server: McpServer, board: CurrentBoard, l
   };
 
   // Another root, other files: every subscribed URI now reads differently.
-  board.onSwitch((root) => {
+  const stopHearingSwitches = board.onSwitch((root) => {
     if (watcher === undefined) return;
     startWatching(root);
     for (const uri of subscribed) notify.trigger(uri);
   });
+  // A closed session must let go of the board (over HTTP, one board outlives every session).
   const previousOnClose = server.server.onclose;
   server.server.onclose = () => {
     previousOnClose?.();
+    stopHearingSwitches();
     subscribed.clear();
     stopWatching();
   };

@@ -60,6 +60,27 @@ describe("HTTP sessions", () => {
     expect((await ping(server.url, third)).status).toBe(200);
   });
 
+  it("a closed session stops listening to the shared board, so closed sessions are not kept alive by it", async () => {
+    const server = await inProcess(2);
+    const board = boards.at(-1)!;
+    let listening = 0;
+    const onSwitch = board.onSwitch.bind(board);
+    board.onSwitch = (listener) => {
+      listening++;
+      const stop = onSwitch(listener);
+      return () => {
+        listening--;
+        stop();
+      };
+    };
+    const first = sessionOf(await initialize(server.url));
+    sessionOf(await initialize(server.url));
+    expect(listening).toBe(2);
+    sessionOf(await initialize(server.url)); // past the limit: the idlest (first) is closed
+    expect((await ping(server.url, first)).status).toBe(404);
+    expect(listening).toBe(2);
+  });
+
   it("never closes a session with a request open (a client's event stream): refuses a new one with 503 instead", async () => {
     const server = await inProcess(1);
     const listening = sessionOf(await initialize(server.url));
