@@ -1,5 +1,5 @@
 import { Mutex } from "async-mutex";
-import { lstatSync, mkdirSync, rmdirSync } from "node:fs";
+import { lstatSync, mkdirSync, rmdirSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
 import { appendLog } from "./append-log.js";
@@ -8,7 +8,7 @@ import { ConcurrentEditError, FileError } from "./file-error.js";
 import { hfsPaths, type HfsPaths } from "./hfs-paths.js";
 import { MAX_FILE_BYTES } from "./limits.js";
 import { SettledReader } from "./settled-read.js";
-import { readBytes, readStrict } from "./strict-read.js";
+import { readBytes, readStrict, type FileVersion } from "./strict-read.js";
 import { removeOrphanTempFiles } from "./temp-files.js";
 
 export interface StoreOptions {
@@ -165,7 +165,11 @@ export class Store {
           beforeCommit: () => {
             if (!lease.stillHeld()) throw new FileError("io", file, "the .hfs lock was taken over during the write");
             const now = readBytes(file);
-            if (!sameBytes(now?.data, snapshot?.bytes)) throw new ConcurrentEditError(file, attempt);
+            if (!sameBytes(now?.data, snapshot?.bytes) || now?.steady === false) throw new ConcurrentEditError(file, attempt);
+            // One last look, as close to the rename as we can get: the check above is a whole read (longer on a
+            // big board), and a save by rename landing after its open would be replaced. A stat here leaves only
+            // the step between two system calls (README, "Residual risks").
+            if (!sameFile(lstatSync(file, { throwIfNoEntry: false }), now?.version)) throw new ConcurrentEditError(file, attempt);
           },
         });
         this.reader.remember(file, written);
@@ -252,6 +256,12 @@ function removeIfEmpty(dir: string): void {
   } catch {
     // Not empty (someone else's files) or already gone: leave it.
   }
+}
+
+function sameFile(stat: Stats | undefined, version: FileVersion | undefined): boolean {
+  if (stat === undefined || version === undefined) return stat === version;
+  const { ino, birthtimeMs, size, mtimeMs } = version;
+  return stat.ino === ino && stat.birthtimeMs === birthtimeMs && stat.size === size && stat.mtimeMs === mtimeMs;
 }
 
 function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
