@@ -131,7 +131,11 @@ export class DirLock {
         if (seen.kind !== "held" && (mayTake || turn)) continue;
         // Wake when the lock is let go, and — once waiting long enough to want the turn — when the turn is.
         changes ??= new DirWatch(this.dir, (entry) => {
-          if (entry === null || entry === this.name) return !existsSync(this.lockDir);
+          // A release while another waiter holds the turn is theirs: sleep through it (a stale turn is caught
+          // by the poll), sparing the holder-to-be the CPU of six other servers waking to look.
+          if (entry === null || entry === this.name) {
+            return !existsSync(this.lockDir) && (turn !== undefined || this.turn === undefined || !existsSync(this.turn.lockDir));
+          }
           const wantsTurn = this.turn !== undefined && !turn && Date.now() - started >= this.turnAfterMs;
           return entry === TURN_DIR_NAME && wantsTurn && !existsSync(this.turn.lockDir);
         });
