@@ -3,10 +3,11 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, CLI_PATH, spawnServer } from "./helpers/clients.js";
 import { tempRoot } from "./helpers/temp-root.js";
+import { runToEnd, type Finished } from "./helpers/programs.js";
+import { eventually } from "./resources/support.js";
 import { expectFailure, holdLock, snapshotTree } from "./tools/support.js";
 import { entriesBesideParkedLocks, PARKED_LOCK } from "./helpers/parked-locks.js";
 
@@ -20,39 +21,9 @@ function spawnIn(cwd: string, args: string[], env: Record<string, string> = {}) 
   return spawnServer(args, env, { cwd });
 }
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run the CLI to completion with exactly this environment (no HFS_* inherited), stdin closed. */
 function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`hfs-mcp ${args.join(" ")} did not exit within 20 s; stderr: ${stderr}`));
-    }, 20_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
-
-async function eventually(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+  return runToEnd(process.execPath, [CLI_PATH, ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, timeoutMs: 20_000, closeStdin: true });
 }
 
 describe("hfs-mcp over stdio", () => {
@@ -125,7 +96,7 @@ describe("hfs-mcp over stdio", () => {
     expect((await readdir(join(root, ".hfs"))).filter((name) => PARKED_LOCK.test(name))).toEqual([
       expect.stringMatching(new RegExp(`^\\.lock\\.${pid}\\.`)),
     ]);
-    await eventually(() => stderr().includes(`serving ${root} as alpha`), "the startup line on stderr");
+    await eventually(() => expect(stderr()).toContain(`serving ${root} as alpha`));
 
     // Bad calls come back structured, change nothing, and the process keeps serving.
     await expectFailure(client, root, "claim_item", { description: "Write docs", line: "x" }, "invalid_input");
@@ -154,13 +125,13 @@ describe("hfs-mcp over stdio", () => {
       method: "initialize",
       params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "raw", version: "0" } },
     });
-    await eventually(() => responses().length >= 1, "the initialize response");
+    await eventually(() => expect(responses().length).toBeGreaterThanOrEqual(1));
     send({ jsonrpc: "2.0", method: "notifications/initialized" });
     send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
     send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "claim_item", arguments: { description: "x", line: "x" } } });
     send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "claim_item", arguments: { description: "Nothing here" } } });
     send({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "add_item", arguments: { description: "Build auth" } } });
-    await eventually(() => responses().length >= 5, "five responses");
+    await eventually(() => expect(responses().length).toBeGreaterThanOrEqual(5));
     child.stdin.end();
     expect(await exited).toBe(0);
     // A clean exit takes its parked lock dir along: only the board is left.

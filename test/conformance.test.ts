@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -6,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI_PATH } from "./helpers/clients.js";
 import { tempRoot } from "./helpers/temp-root.js";
+import { runToEnd, type Finished } from "./helpers/programs.js";
 import { startHttpServer } from "./http/support.js";
 
 // The official MCP conformance suite, installed as a dev dependency (nothing is fetched), against the built
@@ -26,32 +26,10 @@ beforeAll(async () => {
   if (!existsSync(CLI_PATH)) throw new Error(`\`${CLI_PATH}\` does not exist: run \`npm run build\` before these tests`);
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `conformance server --url <url> --scenario <scenario> -o <dir>`. */
-function runScenario(url: string, scenario: string, outputDir: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [conformanceBin, "server", "--url", url, "--scenario", scenario, "-o", outputDir], {
-      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`conformance ${scenario} did not finish within 30 s; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runScenario(url: string, scenario: string, outputDir: string): Promise<Finished> {
+  const args = [conformanceBin, "server", "--url", url, "--scenario", scenario, "-o", outputDir];
+  return runToEnd(process.execPath, args, { env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" } });
 }
 
 interface Check {

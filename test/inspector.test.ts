@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../src/tools/index.js";
 import { CLI_PATH } from "./helpers/clients.js";
 import { tempRoot } from "./helpers/temp-root.js";
+import { runToEnd, type Finished } from "./helpers/programs.js";
 
 // The README's Inspector commands, run as written but against the installed dev dependency (no npx, nothing
 // fetched): `inspector --cli <server command> --method ...`.
@@ -21,33 +21,10 @@ beforeAll(async () => {
   if (!existsSync(CLI_PATH)) throw new Error(`\`${CLI_PATH}\` does not exist: run \`npm run build\` before these tests`);
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `inspector --cli node dist/cli.js <serverArgs> <inspectorArgs>`, with a throwaway HOME (it keeps a catalog there). */
-async function inspector(serverArgs: string[], inspectorArgs: string[]): Promise<Run> {
-  const home = await tempRoot();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [inspectorBin, "--cli", process.execPath, CLI_PATH, ...serverArgs, ...inspectorArgs], {
-      env: { PATH: process.env.PATH ?? "", HOME: home },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the Inspector did not finish within 30 s; stderr: ${stderr}`));
-    }, 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function inspector(serverArgs: string[], inspectorArgs: string[]): Promise<Finished> {
+  const args = [inspectorBin, "--cli", process.execPath, CLI_PATH, ...serverArgs, ...inspectorArgs];
+  return runToEnd(process.execPath, args, { env: { PATH: process.env.PATH ?? "", HOME: await tempRoot() } });
 }
 
 describe("MCP Inspector 2.12.0 --cli against the built stdio server", () => {

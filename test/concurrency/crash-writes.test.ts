@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -6,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
 import { call, spawnServer, type SpawnedServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
+import { deadPid } from "../helpers/processes.js";
 
 const WRITERS = 3;
 // 30 kills when the machine is quiet; on a loaded one (a server can take seconds to start) stop starting new
@@ -20,12 +20,6 @@ const ITEM_LINE = /^- \[ \] w(\d+) tâche (\d+)(?: \[IP:agent-(\d+)\])?$/;
 const TEMP = /\.hfs-tmp$/;
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ["-e", ""]);
-  if (typeof child.pid !== "number") throw new Error("could not run a short-lived child process");
-  return child.pid;
-}
 
 /**
  * Every complete version of the board these writers can produce: the template with `- [ ] w<k> tâche <n>` lines

@@ -1,6 +1,4 @@
-import { spawnSync } from "node:child_process";
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -10,26 +8,19 @@ import { call, spawnServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { entriesBesideParkedLocks } from "../helpers/parked-locks.js";
 import { holdLock, runProgram, type Program } from "../helpers/programs.js";
+import { deadPid, HOST } from "../helpers/processes.js";
 
 const RACE_LOCK = fileURLToPath(new URL("../fixtures/programs/race-lock.mjs", import.meta.url));
-const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 const OTHER_HOST = "other-host.invalid";
 // The bound for recovering a lock whose holder was killed. The mechanism (the owner's pid is dead on
 // this host) is expected to take milliseconds, so the bound itself is the slack on a noisy machine.
 const TAKEOVER_BOUND_MS = 1000;
-
 
 /** SIGKILL, returning the moment the signal was sent. */
 function killHard(program: Program): number {
   const at = performance.now();
   process.kill(program.pid, "SIGKILL");
   return at;
-}
-
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ["-e", ""]);
-  if (typeof child.pid !== "number") throw new Error("could not run a short-lived child process");
-  return child.pid;
 }
 
 async function hfsDirIn(root: string): Promise<string> {

@@ -15,7 +15,8 @@ export interface Program {
   pid: number;
   /** Resolves with the next stdout line; rejects if the program exits first. */
   nextLine(): Promise<string>;
-  exited: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
 }
 
 const started: Program[] = [];
@@ -27,12 +28,13 @@ afterEach(async () => {
   }
 });
 
-/** Start `node <path> <args>`; it is killed after the test if still running. */
-export function runProgram(path: string, args: string[]): Program {
-  const child = spawn(process.execPath, [path, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+/** Start `<command> <path> <args>` (node by default); it is killed after the test if still running. */
+export function runProgram(path: string, args: string[], command = process.execPath): Program {
+  const child = spawn(command, [path, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error(`could not start \`${path}\``);
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.on("error", () => undefined); // writing to a program that already exited: nextLine says so
   const lines: string[] = [];
   const waiting: ((line: string) => void)[] = [];
   createInterface({ input: child.stdout }).on("line", (line) => {
@@ -40,7 +42,9 @@ export function runProgram(path: string, args: string[]): Program {
     if (resolve) resolve(line);
     else lines.push(line);
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const program: Program = {
     child,
     pid: child.pid,
@@ -49,11 +53,12 @@ export function runProgram(path: string, args: string[]): Program {
         ? Promise.resolve(lines.shift()!)
         : Promise.race([
             new Promise<string>((resolve) => waiting.push(resolve)),
-            exited.then(() => {
-              throw new Error(`\`${path}\` exited (code ${child.exitCode}) before printing a line; stderr: ${stderr}`);
+            exited.then(({ code }) => {
+              throw new Error(`\`${path}\` exited (code ${code}) before printing a line; stderr: ${stderr}`);
             }),
           ]),
     exited,
+    stderr: () => stderr,
   };
   started.push(program);
   return program;
@@ -65,4 +70,43 @@ export async function holdLock(hfsDir: string): Promise<Program> {
   expect(await holder.nextLine()).toBe("held");
   expect(await readdir(join(hfsDir, LOCK_DIR_NAME))).toEqual([expect.stringMatching(new RegExp(`^owner~${holder.pid}~`))]);
   return holder;
+}
+
+/** How a program run to its end finished. */
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** The whole environment (nothing inherited but what is given). */
+  env?: Record<string, string>;
+  /** Killed, and the run rejected, after this long. */
+  timeoutMs?: number;
+  /** Closes the program's stdin at once (a server exits when it does). */
+  closeStdin?: boolean;
+}
+
+/** Run `command args` to its end, collecting its output; rejects if it runs past `timeoutMs`. */
+export function runToEnd(command: string, args: string[], options: RunOptions = {}): Promise<Finished> {
+  const { timeoutMs = 30_000 } = options;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`\`${[command, ...args].join(" ")}\` did not finish within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    if (options.closeStdin) child.stdin.end();
+  });
 }

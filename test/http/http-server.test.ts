@@ -1,5 +1,4 @@
 import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, CLI_PATH } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
+import { runToEnd } from "../helpers/programs.js";
 import { holdLock } from "../tools/support.js";
 import {
   ALPHA_TOKEN,
@@ -270,18 +270,8 @@ describe("hfs-mcp --http: with other clients", () => {
     const pkg = JSON.parse(await readFile(join(inspectorDir, "package.json"), "utf8")) as { bin: Record<string, string> };
     const home = await tempRoot(); // the Inspector keeps a catalog in HOME
     const run = (...args: string[]) =>
-      new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(inspectorDir, pkg.bin.inspector!), "--cli", server.url, ...args], {
-          env: { PATH: process.env.PATH ?? "", HOME: home },
-        });
-        let stdout = "";
-        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout });
-        });
+      runToEnd(process.execPath, [join(inspectorDir, pkg.bin.inspector!), "--cli", server.url, ...args], {
+        env: { PATH: process.env.PATH ?? "", HOME: home },
       });
     const added = await run("--header", `Authorization: Bearer ${ALPHA_TOKEN}`, "--method", "tools/call", "--tool-name", "add_item", "--tool-arg", "description=Build auth");
     expect(added.code, added.stdout).toBe(0);

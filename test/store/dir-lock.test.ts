@@ -1,13 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdir, readdir, rename, stat, utimes, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { DirLock, LOCK_DIR_NAME, LockTimeoutError, TURN_DIR_NAME, type LockLease } from "../../src/store/index.js";
 import { tempRoot } from "../helpers/temp-root.js";
-
-const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
+import { deadPid, HOST } from "../helpers/processes.js";
 
 async function hfsDir(): Promise<string> {
   const dir = join(await tempRoot(), ".hfs");
@@ -17,13 +14,6 @@ async function hfsDir(): Promise<string> {
 
 async function lockEntries(dir: string): Promise<string[] | null> {
   return readdir(join(dir, LOCK_DIR_NAME)).catch(() => null);
-}
-
-/** A pid that certainly belonged to a process of this host and is now dead (it ran and exited). */
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ["-e", ""]);
-  if (typeof child.pid !== "number") throw new Error("could not run a short-lived child process");
-  return child.pid;
 }
 
 describe("DirLock", () => {

@@ -1,15 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { removeOrphanTempFiles } from "../../src/store/index.js";
 import { tempRoot } from "../helpers/temp-root.js";
-
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ["-e", ""]);
-  if (typeof child.pid !== "number") throw new Error("could not run a short-lived child process");
-  return child.pid;
-}
+import { deadPid } from "../helpers/processes.js";
 
 describe("removeOrphanTempFiles", () => {
   it("removes temp files of dead writers and keeps those of live writers and every other file", async () => {

@@ -1,5 +1,4 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
@@ -9,9 +8,9 @@ import { entriesBesideParkedLocks, PARKED_LOCK } from "../helpers/parked-locks.j
 import { tempRoot } from "../helpers/temp-root.js";
 import { startLockScript } from "./lock-script.js";
 import { pick } from "./scale.js";
+import { HOST } from "../helpers/processes.js";
 
 const TIMEOUT_MS = 500;
-const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 const BOARD = [
   "# Shared State",
   "",

@@ -15,12 +15,12 @@ import { holdLock, runProgram, type Program } from "../helpers/programs.js";
  * in which two processes believed they held the lock at once (must be 0), trials in which a live holder's lock
  * was broken (0), and the time from the holder's death to the next acquisition (p50, max < 1 s).
  *
- * Two halves: bare DirLock contenders (test/fixtures/programs/stress-race-lock.mjs, three witnesses of a double
+ * Two halves: bare DirLock contenders (test/fixtures/programs/race-lock.mjs, three witnesses of a double
  * holder), and 8 spawned servers racing claim_item through the same situation (exactly one winner per item).
  * Each trial alternates how the holder dies: while the 8 are already waiting on it, or before they arrive.
  */
 
-const RACE_LOCK = fileURLToPath(new URL("../fixtures/programs/stress-race-lock.mjs", import.meta.url));
+const RACE_LOCK = fileURLToPath(new URL("../fixtures/programs/race-lock.mjs", import.meta.url));
 const RACERS = 8;
 const TRIALS = pick(10, 50);
 const BOUND_MS = 1000;
