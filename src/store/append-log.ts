@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
-import { FileError } from "./file-error.js";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { writeAll } from "./atomic-write.js";
+import { symlinkError } from "./file-error.js";
 
 const HEADER = "# HFS Log\n\n";
 
@@ -15,15 +16,13 @@ export function appendLog(path: string, lines: readonly string[]): void {
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ELOOP") {
-      throw new FileError("symlink", path, `\`${path}\` is a symlink; hfs-mcp does not follow links`);
+      throw symlinkError(path);
     }
     throw error;
   }
   try {
     const text = (fstatSync(fd).size === 0 ? HEADER : "") + lines.map((line) => `${line}\n`).join("");
-    const bytes = Buffer.from(text, "utf8");
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    writeAll(fd, Buffer.from(text, "utf8"));
   } finally {
     closeSync(fd);
   }

@@ -1,6 +1,6 @@
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { FileVersion } from "./strict-read.js";
+import { versionOf, type FileVersion } from "./strict-read.js";
 import { tempFileName } from "./temp-files.js";
 
 export interface AtomicWriteOptions {
@@ -29,7 +29,7 @@ export function writeFileAtomic(target: string, data: string, options: AtomicWri
       if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask may have narrowed it
       fsyncSync(fd);
       const stat = fstatSync(fd); // the rename keeps inode and mtime: this is the version readers will see
-      version = { ino: stat.ino, birthtimeMs: stat.birthtimeMs, size: stat.size, mtimeMs: stat.mtimeMs };
+      version = versionOf(stat);
     } finally {
       closeSync(fd);
     }
@@ -43,12 +43,13 @@ export function writeFileAtomic(target: string, data: string, options: AtomicWri
   return version;
 }
 
-function writeAll(fd: number, bytes: Buffer): void {
+/** Write all of `bytes` at the file's position: a short write is continued, never ignored (ENOSPC throws). */
+export function writeAll(fd: number, bytes: Buffer): void {
   let written = 0;
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
-export function syncDirectory(dir: string): void {
+function syncDirectory(dir: string): void {
   const fd = openSync(dir, "r");
   try {
     fsyncSync(fd);

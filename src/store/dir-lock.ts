@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { DirWatch } from "./dir-watch.js";
 import { LockTimeoutError } from "./file-error.js";
 import { isProcessAlive } from "./process-alive.js";
+import { tempFileName } from "./temp-files.js";
 
 /**
  * A cross-process lock on the `.hfs/` folder, safe to take from any language (see README, "Lock protocol"):
@@ -81,7 +82,7 @@ interface Owner {
 }
 
 /** What a look at the lock directory found. */
-type Seen = { kind: "gone" } | { kind: "held" | "stale"; owner: Owner };
+type Seen = { kind: "gone" } | { kind: "held" | "stale"; owner: Owner; /** Stale because its pid is dead on this host. */ dead?: boolean };
 
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 
@@ -185,7 +186,7 @@ export class DirLock {
     if (!this.turn) return false;
     try {
       const seen = this.turn.inspect();
-      if (seen.kind !== "stale" || seen.owner.host !== HOST || isProcessAlive(seen.owner.pid)) return false;
+      if (seen.kind !== "stale" || !seen.dead) return false;
       rmSync(this.turn.lockDir, { recursive: true, force: true });
       return true;
     } catch {
@@ -231,7 +232,7 @@ export class DirLock {
    */
   private park(): Parked {
     const ownerName = `${OWNER_PREFIX}${process.pid}~${HOST}~${randomBytes(8).toString("hex")}`;
-    const path = join(this.dir, `${this.name}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`);
+    const path = join(this.dir, tempFileName(this.name));
     mkdirSync(path);
     try {
       closeSync(openSync(join(path, ownerName), "wx"));
@@ -266,7 +267,7 @@ export class DirLock {
     }
     const owner = names.map(parseOwner).find((o): o is Owner => o !== undefined);
     if (!owner) return this.inspectUnnamed();
-    if (owner.host === HOST && !isProcessAlive(owner.pid)) return { kind: "stale", owner };
+    if (owner.host === HOST && !isProcessAlive(owner.pid)) return { kind: "stale", owner, dead: true };
     try {
       const { mtimeMs } = statSync(join(this.lockDir, owner.name));
       return { kind: Date.now() - mtimeMs > this.staleMs ? "stale" : "held", owner };

@@ -13,6 +13,11 @@ export class FileError extends Error {
   }
 }
 
+/** A path under `.hfs/` that is a symlink: refused, never followed. */
+export function symlinkError(path: string): FileError {
+  return new FileError("symlink", path, `\`${path}\` is a symlink; hfs-mcp does not follow links`);
+}
+
 /** The lock could not be taken within the configured time; nothing was written. */
 export class LockTimeoutError extends Error {
   readonly waitedMs: number;

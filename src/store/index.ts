@@ -6,5 +6,4 @@ export { readStrict } from "./strict-read.js";
 export { removeOrphanTempFiles } from "./temp-files.js";
 export { hfsPaths, type HfsPaths } from "./hfs-paths.js";
 export { MAX_FILE_BYTES } from "./limits.js";
-export { appendLog } from "./append-log.js";
 export { LogTail } from "./log-tail.js";

@@ -1,4 +1,4 @@
-import { readStrict, type FileSnapshot, type FileVersion } from "./strict-read.js";
+import { readStrict, sameInode, sameVersion, type FileSnapshot, type FileVersion } from "./strict-read.js";
 
 /** The pause between two looks at a file that may be mid-save. */
 const PAUSE_MS = 20;
@@ -34,7 +34,7 @@ export class SettledReader {
         pause(PAUSE_MS);
         waited += PAUSE_MS;
         const again = this.look(file);
-        settled = again !== null && sameVersion(again, snapshot);
+        settled = again !== null && sameLook(again, snapshot);
         snapshot = again;
       } while (snapshot && !settled && waited < MAX_WAIT_MS);
       if (!snapshot || snapshot.bytes.length > 0 || waited >= EMPTY_GRACE_MS) break;
@@ -53,14 +53,13 @@ export class SettledReader {
     if (!snapshot.steady || snapshot.bytes.length === 0) return true;
     const seen = this.seen.get(file);
     if (!seen) return Date.now() - version.mtimeMs < RECENT_MS;
-    const sameInode = seen.ino === version.ino && seen.birthtimeMs === version.birthtimeMs;
-    return sameInode && (seen.size !== version.size || seen.mtimeMs !== version.mtimeMs);
+    return sameInode(seen, version) && !sameVersion(seen, version);
   }
 }
 
-function sameVersion(a: FileSnapshot, b: FileSnapshot): boolean {
-  const [x, y] = [a.version, b.version];
-  return a.steady && b.steady && x.ino === y.ino && x.birthtimeMs === y.birthtimeMs && x.mtimeMs === y.mtimeMs && a.bytes.equals(b.bytes);
+// Two steady looks with equal bytes have equal sizes: comparing the versions' sizes too changes nothing.
+function sameLook(a: FileSnapshot, b: FileSnapshot): boolean {
+  return a.steady && b.steady && sameVersion(a.version, b.version) && a.bytes.equals(b.bytes);
 }
 
 // The locked section is synchronous (see strict-read.ts); this rare wait stays so rather than yield mid-section.

@@ -1,14 +1,14 @@
 import { Mutex } from "async-mutex";
-import { lstatSync, mkdirSync, rmdirSync, type Stats } from "node:fs";
+import { lstatSync, mkdirSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.js";
 import { appendLog } from "./append-log.js";
 import { DirLock, TURN_DIR_NAME, type LockLease } from "./dir-lock.js";
-import { ConcurrentEditError, FileError } from "./file-error.js";
+import { ConcurrentEditError, FileError, symlinkError } from "./file-error.js";
 import { hfsPaths, type HfsPaths } from "./hfs-paths.js";
 import { MAX_FILE_BYTES } from "./limits.js";
 import { SettledReader } from "./settled-read.js";
-import { readBytes, readStrict, type FileVersion } from "./strict-read.js";
+import { readBytes, readStrict, sameVersion, versionOf, type FileVersion } from "./strict-read.js";
 import { removeOrphanTempFiles } from "./temp-files.js";
 
 export interface StoreOptions {
@@ -120,7 +120,7 @@ export class Store {
         try {
           const { outcomes, written } = this.decideAndWrite(group[0]!.file, group, lease);
           wrote ||= written;
-          outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
+          settle(group, outcomes);
         } catch (error) {
           for (const update of group) update.reject(error);
         }
@@ -169,7 +169,7 @@ export class Store {
             // One last look, as close to the rename as we can get: the check above is a whole read (longer on a
             // big board), and a save by rename landing after its open would be replaced. A stat here leaves only
             // the step between two system calls (README, "Residual risks").
-            if (!sameFile(lstatSync(file, { throwIfNoEntry: false }), now?.version)) throw new ConcurrentEditError(file, attempt);
+            if (!stillNames(file, now?.version)) throw new ConcurrentEditError(file, attempt);
           },
         });
         this.reader.remember(file, written);
@@ -207,7 +207,7 @@ export class Store {
       } catch {
         continue; // missing
       }
-      if (linked) throw new FileError("symlink", dir, `\`${dir}\` is a symlink; hfs-mcp does not follow links`);
+      if (linked) throw symlinkError(dir);
       if (dir === this.paths.hfsDir) hfsExists = true;
     }
     return hfsExists;
@@ -246,8 +246,13 @@ function decideInOrder(
 function settleWithoutLock(group: PendingUpdate[]): boolean {
   const { outcomes, text } = decideInOrder(group, null, group[0]!.file);
   if (text !== null) return false;
-  outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
+  settle(group, outcomes);
   return true;
+}
+
+// Answer each caller with its own outcome.
+function settle(group: PendingUpdate[], outcomes: Outcome[]): void {
+  outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
 }
 
 function removeIfEmpty(dir: string): void {
@@ -258,10 +263,11 @@ function removeIfEmpty(dir: string): void {
   }
 }
 
-function sameFile(stat: Stats | undefined, version: FileVersion | undefined): boolean {
-  if (stat === undefined || version === undefined) return stat === version;
-  const { ino, birthtimeMs, size, mtimeMs } = version;
-  return stat.ino === ino && stat.birthtimeMs === birthtimeMs && stat.size === size && stat.mtimeMs === mtimeMs;
+// Whether `file` still names the version `read` saw (both missing counts as the same).
+function stillNames(file: string, read: FileVersion | undefined): boolean {
+  const now = lstatSync(file, { throwIfNoEntry: false });
+  if (now === undefined || read === undefined) return now === read;
+  return sameVersion(versionOf(now), read);
 }
 
 function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { FileError } from "./file-error.js";
+import { FileError, symlinkError } from "./file-error.js";
 import { MAX_FILE_BYTES } from "./limits.js";
 
 /** Which version of a file this is: an inode, and when and how big it was when read. */
@@ -9,6 +9,21 @@ export interface FileVersion {
   birthtimeMs: number;
   size: number;
   mtimeMs: number;
+}
+
+/** The version a stat describes. */
+export function versionOf(stat: { ino: number; birthtimeMs: number; size: number; mtimeMs: number }): FileVersion {
+  return { ino: stat.ino, birthtimeMs: stat.birthtimeMs, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+/** The same inode (its number alone is reused as soon as it is freed). */
+export function sameInode(a: FileVersion, b: FileVersion): boolean {
+  return a.ino === b.ino && a.birthtimeMs === b.birthtimeMs;
+}
+
+/** The same inode, unchanged in size and mtime. */
+export function sameVersion(a: FileVersion, b: FileVersion): boolean {
+  return sameInode(a, b) && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 export interface FileSnapshot {
@@ -57,7 +72,7 @@ export function readBytes(path: string): { data: Buffer; mode: number; version: 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
-    if (code === "ELOOP") throw new FileError("symlink", path, `\`${path}\` is a symlink; hfs-mcp does not follow links`);
+    if (code === "ELOOP") throw symlinkError(path);
     throw new FileError("io", path, `cannot open \`${path}\`: ${(error as Error).message}`, { cause: error });
   }
   try {
@@ -71,7 +86,7 @@ export function readBytes(path: string): { data: Buffer; mode: number; version: 
     // write) would otherwise pass for a file of the old size whose content is empty or half there.
     const after = fstatSync(fd);
     const steady = after.size === stat.size && after.mtimeMs === stat.mtimeMs && data.length === after.size;
-    return { data, mode: after.mode & 0o7777, version: { ino: after.ino, birthtimeMs: after.birthtimeMs, size: after.size, mtimeMs: after.mtimeMs }, steady };
+    return { data, mode: after.mode & 0o7777, version: versionOf(after), steady };
   } finally {
     closeSync(fd);
   }

@@ -4,13 +4,17 @@ import { join } from "node:path";
 import { isProcessAlive } from "./process-alive.js";
 
 // `.state.md.<pid>.<random>.hfs-tmp` (a temp file) or `.lock.<pid>.<random>.hfs-tmp` (a parked lock; also
-// `.lock-turn.…`, see dir-lock.ts):
-// the pid tells start-up clean-up whether the writer can still be alive.
+// `.lock-turn.…`, see dir-lock.ts), both made by tempFileName: the pid tells start-up clean-up whether the
+// writer can still be alive.
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]+\.hfs-tmp$/;
 
-/** A fresh, unpredictable temp file name beside `targetName`, recognisable by `removeOrphanTempFiles`. */
+/**
+ * A fresh, unpredictable temp name beside `targetName` (hidden: `state.md` and `.lock` both give `.<name>.…`),
+ * recognisable by `removeOrphanTempFiles`.
+ */
 export function tempFileName(targetName: string): string {
-  return `.${targetName}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`;
+  const hidden = targetName.startsWith(".") ? targetName : `.${targetName}`;
+  return `${hidden}.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`;
 }
 
 /**
