@@ -2,7 +2,8 @@ import { MarkdownLimitError } from "../markdown/parse-limits.js";
 import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/index.js";
 import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
 import { failure, isFailure, type Failure, type Outcome } from "./failure.js";
-import { findItem, looseKey } from "./find-item.js";
+import { looseKey } from "../markdown/loose-key.js";
+import { findItem, stripClaimMarker } from "./find-item.js";
 import { ClaimTimes, historyLine } from "./history.js";
 import { resolveAgent } from "./identity.js";
 import { checkCutoff, checkDescription, checkLine, checkMemoryContent, checkPage, checkSectionTitle } from "./validate.js";
@@ -133,9 +134,7 @@ export class BoardManager {
           { status: item.status, claimed_by: item.claimedBy },
         );
       }
-      const result = { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line };
-      if (item.status === "in_progress") return { result };
-      return { result, write: md.claimItem(text, board, item, agent), log: [historyLine({ agent, action: "claim", description: item.description })] };
+      return claimed(md, text, board, item, agent);
     });
   }
 
@@ -174,11 +173,7 @@ export class BoardManager {
             ),
           };
         }
-        return {
-          result: { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line },
-          write: md.claimItem(current ?? "", board, item, agent),
-          log: [historyLine({ agent, action: "claim", description: item.description })],
-        };
+        return claimed(md, current ?? "", board, item, agent);
       }),
     );
   }
@@ -282,7 +277,7 @@ export class BoardManager {
     const agent = resolveAgent(this.agentId, input.agentId);
     if (typeof agent !== "string") return agent;
     const md = await loadMarkdown();
-    if (!(input.section in md.MEMORY_SECTIONS)) {
+    if (!Object.hasOwn(md.MEMORY_SECTIONS, input.section)) {
       return failure("invalid_input", `section \`${input.section}\` is not a memory section`, "Use `scratchpad`, `subtasks` or `notes`.", {
         field: "section",
       });
@@ -315,7 +310,7 @@ export class BoardManager {
     const agent = resolveAgent(this.agentId, ref.agentId);
     if (typeof agent !== "string") return agent;
     // A description copied with its claim marker is still a way to name the item; only add_item refuses `[IP:`.
-    const description = checkDescription(ref.description.replace(/\s*\[IP:[^\]]*\]\s*$/, ""));
+    const description = checkDescription(stripClaimMarker(ref.description));
     if (typeof description !== "string") return description;
     const badLine = checkLine(ref.line);
     if (badLine) return badLine;
@@ -351,6 +346,13 @@ function toWorkItem(item: BoardItem, claimedAt: string | null): WorkItem {
     line: item.line,
     section: item.section,
   };
+}
+
+// `agent` takes `item`: the reply, and unless it already holds the item, the one-line edit and its log line.
+function claimed(md: Markdown, text: string, board: Board, item: BoardItem, agent: string) {
+  const result = { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line };
+  if (item.status === "in_progress") return { result };
+  return { result, write: md.claimItem(text, board, item, agent), log: [historyLine({ agent, action: "claim", description: item.description })] };
 }
 
 function alreadyComplete(item: BoardItem): Failure {

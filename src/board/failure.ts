@@ -39,6 +39,16 @@ export function failure(reason: FailureReason, message: string, hint: string, ex
   return { success: false, reason, message, hint, ...extra };
 }
 
+/** A failure as a sentence for people: `message. hint`. */
+export function explainFailure(f: { message: string; hint: string }): string {
+  return `${f.message}. ${f.hint}`;
+}
+
+/** A failure as one line: `reason: message. hint`. */
+export function describeFailure(f: { reason: string; message: string; hint: string }): string {
+  return `${f.reason}: ${explainFailure(f)}`;
+}
+
 export function isFailure(value: object): value is Failure {
   return (value as Partial<Failure>).success === false;
 }

@@ -1,9 +1,10 @@
 import type { BoardItem } from "../markdown/index.js";
+import { looseKey } from "../markdown/loose-key.js";
 import { failure, type Failure } from "./failure.js";
 
-/** Case and runs of whitespace do not tell items apart when matching loosely. */
-export function looseKey(text: string): string {
-  return text.trim().replace(/\s+/g, " ").toLowerCase();
+/** The text without a trailing claim marker (`… [IP:alpha]`), as copied from the board with it. */
+export function stripClaimMarker(text: string): string {
+  return text.replace(/\s*\[IP:[^\]]*\]\s*$/, "");
 }
 
 /**
@@ -11,10 +12,7 @@ export function looseKey(text: string): string {
  * (`[IP:alpha]`), surrounding quotes or backticks, trailing punctuation. Stripped only for matching.
  */
 export function forgivingKey(text: string): string {
-  const stripped = text
-    .trim()
-    .replace(/^(?:[-*+]|\d{1,9}[.)])?\s*\[[ xX]\]\s+/, "")
-    .replace(/\s*\[IP:[^\]]*\]\s*$/, "")
+  const stripped = stripClaimMarker(text.trim().replace(/^(?:[-*+]|\d{1,9}[.)])?\s*\[[ xX]\]\s+/, ""))
     .replace(/^(["'`“‘])(.*)(["'`”’])$/, "$2")
     .replace(/[.,;:!?]+$/, "");
   return looseKey(stripped);
@@ -59,7 +57,7 @@ export function findItem(items: readonly BoardItem[], description: string, line?
 }
 
 /** Up to `count` descriptions most similar to `text` (bigram overlap), best first. */
-export function closestDescriptions(items: readonly BoardItem[], text: string, count: number): string[] {
+function closestDescriptions(items: readonly BoardItem[], text: string, count: number): string[] {
   const target = bigrams(looseKey(text));
   const unique = [...new Set(items.map((item) => item.description))];
   return unique

@@ -1,5 +1,5 @@
 import { LogTail } from "../store/index.js";
-import { looseKey } from "./find-item.js";
+import { looseKey } from "../markdown/loose-key.js";
 
 export type HistoryAction = "add" | "claim" | "complete" | "release" | "force-release";
 

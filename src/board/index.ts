@@ -7,5 +7,14 @@ export {
   type StatusCounts,
   type WorkItem,
 } from "./board-manager.js";
-export { FAILURE_REASONS, failure, isFailure, type Failure, type FailureReason, type Outcome } from "./failure.js";
+export {
+  describeFailure,
+  explainFailure,
+  FAILURE_REASONS,
+  failure,
+  isFailure,
+  type Failure,
+  type FailureReason,
+  type Outcome,
+} from "./failure.js";
 export { checkAgentId } from "./validate.js";

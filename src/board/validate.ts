@@ -46,7 +46,7 @@ export function checkDescription(raw: string, field = "description"): Failure | 
 
 export function checkSectionTitle(raw: string): Failure | string {
   const title = raw.trim();
-  if (title.length === 0 || title.length > SECTION_MAX || /[\r\n]/.test(title) || CONTROL.test(title)) {
+  if (title.length === 0 || title.length > SECTION_MAX || CONTROL.test(title)) { // CONTROL includes \r and \n
     return failure(
       "invalid_input",
       `section \`${truncate(raw)}\` is not a usable heading`,

@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
-import { BoardManager, checkAgentId } from "../board/index.js";
+import { BoardManager, checkAgentId, explainFailure } from "../board/index.js";
 import { locateRoot } from "../options.js";
 import { forcedRelease } from "./release.js";
 import { statusReport } from "./status.js";
 
-export const COMMANDS_USAGE = `Commands for people (run and exit; same board, lock and log as the server):
+const COMMANDS_USAGE = `Commands for people (run and exit; same board, lock and log as the server):
 
   hfs-mcp status [--root DIR]
       counts, and every in-progress item with its holder and age
@@ -41,7 +41,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: st
   const { root } = located;
   const agentId = values["agent-id"] ?? (env.HFS_AGENT_ID || "person");
   const invalid = checkAgentId(agentId, "--agent-id");
-  if (invalid) return { code: 2, text: `${invalid.message}. ${invalid.hint}` };
+  if (invalid) return { code: 2, text: explainFailure(invalid) };
   const manager = new BoardManager({ root, agentId });
 
   if (argv[0] === "status") {

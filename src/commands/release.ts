@@ -1,4 +1,4 @@
-import type { BoardManager } from "../board/index.js";
+import { describeFailure, type BoardManager } from "../board/index.js";
 
 /**
  * `hfs-mcp release "<description>" --force --reason "..."`: a person frees an orphaned claim from a terminal,
@@ -9,6 +9,6 @@ export async function forcedRelease(
   input: { description: string; reason?: string; line?: number },
 ): Promise<{ code: number; text: string }> {
   const outcome = await manager.release({ ...input, force: true });
-  if (!outcome.success) return { code: 1, text: `${outcome.reason}: ${outcome.message}. ${outcome.hint}` };
+  if (!outcome.success) return { code: 1, text: describeFailure(outcome) };
   return { code: 0, text: `Released "${outcome.description}" (line ${outcome.line}), which ${outcome.previous_holder} held.` };
 }

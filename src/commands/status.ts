@@ -1,20 +1,21 @@
-import type { BoardManager, WorkItem } from "../board/index.js";
+import { describeFailure, type BoardManager, type StatusCounts, type WorkItem } from "../board/index.js";
 
 /**
  * `hfs-mcp status`: the board at a glance for a person — counts, then every in-progress item with its holder
  * and how long it has been held (the orphan review the design relies on instead of automatic expiry).
  */
 export async function statusReport(manager: BoardManager, now: Date = new Date()): Promise<{ code: number; text: string }> {
-  const first = await manager.listItems({ status: "in_progress", limit: 1000 });
-  if (!first.success) return { code: 1, text: `${first.reason}: ${first.message}. ${first.hint}` };
-  const held: WorkItem[] = [...first.items];
-  for (let cursor = first.next_cursor; cursor !== undefined; ) {
+  const held: WorkItem[] = [];
+  let counts: StatusCounts | undefined;
+  let cursor: string | undefined;
+  do {
     const page = await manager.listItems({ status: "in_progress", limit: 1000, cursor });
-    if (!page.success) return { code: 1, text: `${page.reason}: ${page.message}. ${page.hint}` };
+    if (!page.success) return { code: 1, text: describeFailure(page) };
+    counts ??= page.counts;
     held.push(...page.items);
     cursor = page.next_cursor;
-  }
-  const { available, in_progress, completed } = first.counts;
+  } while (cursor !== undefined);
+  const { available, in_progress, completed } = counts;
   const lines = [`${available} available, ${in_progress} in progress, ${completed} completed`];
   if (held.length > 0) lines.push("", "In progress:");
   for (const item of held) {

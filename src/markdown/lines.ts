@@ -43,7 +43,7 @@ export function lineSpan(text: string, starts: readonly number[], line: number):
 }
 
 /** Offset just past the content of the line that starts at `from`. */
-export function lineContentEnd(text: string, from: number): number {
+function lineContentEnd(text: string, from: number): number {
   for (let i = from; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === LF || code === CR) return i;

@@ -1,5 +1,6 @@
 import type { Heading, Nodes } from "mdast";
 import { toString } from "mdast-util-to-string";
+import { looseKey } from "./loose-key.js";
 
 export interface BoardHeading {
   line: number;
@@ -18,9 +19,7 @@ export interface SectionRange {
 }
 
 /** Normalise a title for lookup: case and runs of whitespace do not distinguish sections. */
-export function sectionKey(title: string): string {
-  return title.trim().replace(/\s+/g, " ").toLowerCase();
-}
+export const sectionKey = looseKey;
 
 /** The first heading whose title matches, with the lines it governs; undefined when there is none. */
 export function findSection(headings: readonly BoardHeading[], title: string, lineCount: number): SectionRange | undefined {

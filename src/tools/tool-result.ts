@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { isFailure, type Failure, type Outcome } from "../board/index.js";
+import { describeFailure, isFailure, type Failure, type Outcome } from "../board/index.js";
 import type { Tool } from "./tool.js";
 
 /** A success carries its structured result plus a short text; a failure is `isError` with the same shape. */
@@ -14,7 +14,7 @@ export function toToolResult(tool: Tool, outcome: Outcome<{ success: true }>): C
 export function failureResult(failure: Failure | (Omit<Failure, "reason"> & { reason: "internal_error" })): CallToolResult {
   return {
     isError: true,
-    content: [{ type: "text", text: `${failure.reason}: ${failure.message}. ${failure.hint}` }],
+    content: [{ type: "text", text: describeFailure(failure) }],
     structuredContent: failure as unknown as Record<string, unknown>,
   };
 }
