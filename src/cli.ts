@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { BoardManager } from "./board/index.js";
 import { isCommand, runCommand } from "./commands/index.js";
 import { CurrentBoard } from "./current-board.js";
 import { parseCli } from "./options.js";
@@ -33,11 +32,9 @@ async function main(): Promise<void> {
     await serveHttp({ ...options, http: options.http }, log);
     return;
   }
-  const manager = refusal ? undefined : new BoardManager(options);
-  const board = new CurrentBoard(options, manager);
-  if (manager) {
-    // Temp files of writers that were killed mid-write; a live writer's temp files are left alone.
-    const removed = await manager.store.removeOrphanTempFiles();
+  const board = new CurrentBoard(options);
+  if (!refusal) {
+    const removed = await board.use(options.root);
     if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
   }
 

@@ -53,17 +53,19 @@ export class CurrentBoard {
 
   /**
    * Serve `root` from now on (calls held by `hold` still wait for `release`). Calls already running finish on
-   * the previous root's manager.
+   * the previous root's manager. First removes the temp files that writers killed mid-write left in that root (a
+   * live writer's are left alone), and returns their names.
    */
-  async use(root: string): Promise<void> {
+  async use(root: string): Promise<string[]> {
     const previous = this.manager;
-    if (previous?.store.paths.root === root) return;
+    if (previous?.store.paths.root === root) return [];
     const next = new BoardManager({ ...this.settings, root });
-    await next.store.removeOrphanTempFiles(); // as the CLI does for its start-up root
+    const removed = await next.store.removeOrphanTempFiles();
     this.manager = next;
     if (previous) this.retire(previous);
     else this.wake(); // calls waiting for a first root
     for (const listener of this.listeners) listener(root);
+    return removed;
   }
 
   /** Called with the new root each time `use` changes it; returns a function that stops the calls. */

@@ -14,8 +14,8 @@ const LenientSetLevelRequestSchema = SetLevelRequestSchema.extend({
   params: SetLevelRequestSchema.shape.params.extend({ level: z.string() }),
 });
 
-/** The level in force before the client sends `logging/setLevel`. */
-const DEFAULT_LEVEL: LoggingLevel | undefined = "info";
+/** The severity of the messages sent (`info`), and the level in force before the client sends `logging/setLevel`. */
+const INFO = SEVERITY.get("info")!;
 
 /**
  * One `info` log message per successful write (`alpha claimed "Build auth"`): the board's history as it
@@ -28,17 +28,17 @@ const DEFAULT_LEVEL: LoggingLevel | undefined = "info";
  * logging capability.)
  */
 export function logWrites(server: McpServer): BoardCallObserver {
-  let threshold = DEFAULT_LEVEL === undefined ? undefined : SEVERITY.get(DEFAULT_LEVEL);
+  let threshold = INFO;
   server.server.setRequestHandler(LenientSetLevelRequestSchema, (request) => {
     const level = request.params.level as LoggingLevel;
     if (!SEVERITY.has(level)) {
       throw new McpError(ErrorCode.InvalidParams, `unknown log level \`${level}\`: use one of ${[...SEVERITY.keys()].join(", ")}`);
     }
-    threshold = SEVERITY.get(level);
+    threshold = SEVERITY.get(level)!;
     return {};
   });
   return (method, input, outcome, manager) => {
-    if (threshold === undefined || SEVERITY.get("info")! < threshold) return;
+    if (INFO < threshold) return;
     const message = describeWrite(method, (input ?? {}) as WriteInput, outcome as WriteOutcome, manager.agentId);
     if (message === undefined) return;
     // A client that has gone away cannot be told; the write itself has succeeded either way.

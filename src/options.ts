@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS } from "./board/index.js";
+import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "./board/index.js";
 import { parseHttpOptions, type HttpOptions } from "./http/http-options.js";
 
 export interface CliOptions {
@@ -86,7 +86,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   const agentId = values["agent-id"] ?? nonEmpty(env.HFS_AGENT_ID);
   if (agentId !== undefined) {
     const invalid = checkAgentId(agentId, "--agent-id");
-    if (invalid) return { kind: "exit", code: 2, message: `${invalid.message}. ${invalid.hint}` };
+    if (invalid) return { kind: "exit", code: 2, message: explainFailure(invalid) };
   }
 
   const timeoutText = values["lock-timeout-ms"] ?? nonEmpty(env.HFS_LOCK_TIMEOUT_MS);
@@ -146,7 +146,8 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `path` is a folder (following links); false when it cannot be looked at. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

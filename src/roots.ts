@@ -1,9 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { RootsListChangedNotificationSchema, type Root } from "@modelcontextprotocol/sdk/types.js";
-import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CurrentBoard } from "./current-board.js";
+import { isDirectory } from "./options.js";
 
 /** How long to wait for the client's `roots/list` answer before serving the fallback root. */
 const LIST_ROOTS_TIMEOUT_MS = 10_000;
@@ -90,12 +90,4 @@ export function firstUsableRoot(roots: readonly Root[], log: (message: string) =
     log(`skipping the client's root \`${root.uri}\`: not an existing folder`);
   }
   return undefined;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

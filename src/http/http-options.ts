@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { checkAgentId } from "../board/index.js";
+import { checkAgentId, explainFailure } from "../board/index.js";
 
 /** A bearer token and the agent its sessions act for (none: they name themselves with `agent_id`). */
 export interface TokenGrant {
@@ -83,7 +83,7 @@ export function parseHttpOptions(input: HttpInput): HttpOptions | string {
     if (!TOKEN.test(token)) return badToken("HFS_TOKENS", token);
     if (agentId !== undefined) {
       const invalid = checkAgentId(agentId, "HFS_TOKENS");
-      if (invalid) return `HFS_TOKENS: ${invalid.message}. ${invalid.hint}`;
+      if (invalid) return `HFS_TOKENS: ${explainFailure(invalid)}`;
     }
     if (grants.some((grant) => grant.token === token)) return `HFS_TOKENS: the token \`${redact(token)}\` is given twice.`;
     grants.push({ token, agentId });

@@ -44,7 +44,6 @@ export interface RunningHttpServer {
 
 interface Session {
   caller: Caller;
-  agent: string | undefined;
   server: McpServer;
   transport: StreamableHTTPServerTransport;
   lastSeen: number;
@@ -81,7 +80,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: MAX_BODY_BYTES,
       onsessioninitialized: (id) => {
-        sessions.set(id, { caller, agent, server, transport, lastSeen: Date.now(), open: 0 });
+        sessions.set(id, { caller, server, transport, lastSeen: Date.now(), open: 0 });
         log(`session ${id.slice(0, 8)} opened${agent ? ` for ${agent}` : ""} (${sessions.size} open)`);
       },
     });

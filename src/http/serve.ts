@@ -1,4 +1,3 @@
-import { BoardManager } from "../board/index.js";
 import { CurrentBoard } from "../current-board.js";
 import type { CliOptions } from "../options.js";
 import { generateToken } from "./auth.js";
@@ -17,9 +16,8 @@ export async function serveHttp(options: CliOptions & { http: HttpOptions }, log
   const { http } = options;
   // One manager for every session: agents are told apart per session (the tokens), not per manager.
   const settings = { ...options, agentId: undefined };
-  const board = new CurrentBoard(settings, new BoardManager(settings));
-  // Temp files of writers that were killed mid-write; a live writer's temp files are left alone.
-  const removed = await board.run((manager) => manager.store.removeOrphanTempFiles());
+  const board = new CurrentBoard(settings);
+  const removed = await board.use(options.root);
   if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
   let access = http.access;
   if (access.kind === "generate") {

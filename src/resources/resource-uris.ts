@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { checkAgentId } from "../board/index.js";
+import { checkAgentId, explainFailure } from "../board/index.js";
 import type { HfsPaths } from "../store/index.js";
 
 export const STATE_URI = "hfs://state";
@@ -20,7 +20,7 @@ export function fileOfUri(uri: string, paths: HfsPaths): string {
   if (uri.startsWith(AGENT_URI_PREFIX)) {
     const agentId = uri.slice(AGENT_URI_PREFIX.length);
     const invalid = checkAgentId(agentId);
-    if (invalid) throw new McpError(ErrorCode.InvalidParams, `${uri}: ${invalid.message}. ${invalid.hint}`, { uri });
+    if (invalid) throw new McpError(ErrorCode.InvalidParams, `${uri}: ${explainFailure(invalid)}`, { uri });
     return paths.agentFile(agentId);
   }
   throw new McpError(
