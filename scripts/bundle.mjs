@@ -7,14 +7,21 @@
 // Inside one file, esbuild would hoist the HTTP stack's imports of node:http, node:http2 … to the top and parse
 // its code at every start: measured, stdio start-up went from ~320 to ~360 ms. (esbuild's code splitting avoids
 // that too, but also moves the markdown parser out into a chunk read at the first call: +25 ms on that call.)
-// The HTTP bundle carries its own copy of the server; cli.ts hands it plain options only.
+// The HTTP bundle carries its own copy of the server; the CLI hands it plain options only.
 import { build } from "esbuild";
 import { chmod } from "node:fs/promises";
 
-const HTTP_ENTRY = "./http/serve.js"; // as src/cli.ts imports it; dist/http/serve.js beside dist/cli.js
+// src/cli/main.ts imports the HTTP mode as ../mcp/http/serve.js; in the bundle it is dist/http/serve.js,
+// beside dist/cli.js.
+const httpBundle = {
+  name: "http-bundle",
+  setup(plugin) {
+    plugin.onResolve({ filter: /\/mcp\/http\/serve\.js$/ }, () => ({ path: "./http/serve.js", external: true }));
+  },
+};
 
-await build({ ...common(), entryPoints: ["src/cli.ts"], outfile: "dist/cli.js", external: [HTTP_ENTRY] });
-await build({ ...common(), entryPoints: ["src/http/serve.ts"], outfile: "dist/http/serve.js" });
+await build({ ...common(), entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", plugins: [httpBundle] });
+await build({ ...common(), entryPoints: ["src/mcp/http/serve.ts"], outfile: "dist/http/serve.js" });
 
 // Runnable as ./dist/cli.js straight from a clone, as it is once npm installs it as a bin.
 await chmod("dist/cli.js", 0o755);

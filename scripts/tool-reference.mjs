@@ -51,7 +51,7 @@ export function replaceSection(readme, body) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { listedTools } = await import("../dist/tools/index.js");
+  const { listedTools } = await import("../dist/mcp/tools/index.js");
   const path = fileURLToPath(new URL("../README.md", import.meta.url));
   const readme = await readFile(path, "utf8");
   await writeFile(path, replaceSection(readme, renderToolReference(listedTools())));

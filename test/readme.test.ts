@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain ESM script without type declarations
 import { renderToolReference, replaceSection } from "../scripts/tool-reference.mjs";
-import { listedTools } from "../src/tools/index.js";
+import { listedTools } from "../src/mcp/tools/index.js";
 
 describe("README", () => {
   it("holds the tool reference generated from the tools' schemas (run `npm run readme` after changing a tool)", async () => {

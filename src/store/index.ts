@@ -7,3 +7,4 @@ export { removeOrphanTempFiles } from "./temp-files.js";
 export { hfsPaths, type HfsPaths } from "./hfs-paths.js";
 export { MAX_FILE_BYTES } from "./limits.js";
 export { LogTail } from "./log-tail.js";
+export { isDirectory } from "./is-directory.js";

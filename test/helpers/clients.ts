@@ -4,7 +4,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ListRootsRequestSchema, type CallToolResult, type Root } from "@modelcontextprotocol/sdk/types.js";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
-import { createServer, type ServerOptions } from "../../src/server.js";
+import { createServer, type ServerOptions } from "../../src/mcp/server.js";
 
 /** The built CLI, as users run it (`npm test` builds before testing). */
 export const CLI_PATH = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));

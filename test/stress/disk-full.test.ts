@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, spawnServer, type SpawnedServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
-import { snapshotTree } from "../tools/support.js";
+import { snapshotTree } from "../mcp/tools/support.js";
 import { leftovers, withoutParkedLocks } from "./hfs-leftovers.js";
 
 /**

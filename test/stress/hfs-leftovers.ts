@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { TreeEntry } from "../tools/support.js";
+import type { TreeEntry } from "../mcp/tools/support.js";
 
 /**
  * What writers may leave in `.hfs/` besides the files themselves, told apart for the stress suites:

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { CLI_PATH, spawnServer, type SpawnedServer, type ToolReply } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
-import { snapshotTree } from "../tools/support.js";
+import { snapshotTree } from "../mcp/tools/support.js";
 import { leftovers, withoutParkedLocks } from "./hfs-leftovers.js";
 
 /**

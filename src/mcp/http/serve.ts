@@ -1,0 +1,72 @@
+import { CurrentBoard } from "../current-board.js";
+import { generateToken } from "./auth.js";
+import type { HttpAccess, HttpOptions } from "./http-options.js";
+import { startHttpServer } from "./http-server.js";
+
+/**
+ * `hfs-mcp --http`: serve until SIGTERM or Ctrl-C, then stop taking requests, let the calls being answered and
+ * the queued writes finish, and exit 0. (Unlike stdio, stdin closing means nothing here: a server started in the
+ * background has none.)
+ *
+ * The CLI loads this only in HTTP mode, and the built CLI loads it as a bundle of its own (scripts/bundle.mjs):
+ * it takes plain options and builds everything it serves itself, so no object crosses between the bundles.
+ */
+export interface HttpServeOptions {
+  root: string;
+  lockTimeoutMs: number;
+  http: HttpOptions;
+}
+
+export async function serveHttp(options: HttpServeOptions, log: (message: string) => void): Promise<void> {
+  const { http } = options;
+  // One manager for every session: agents are told apart per session (the tokens), not per manager.
+  const board = new CurrentBoard({ lockTimeoutMs: options.lockTimeoutMs });
+  const removed = await board.use(options.root);
+  if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
+  let access = http.access;
+  if (access.kind === "generate") {
+    const token = generateToken();
+    log(`no --token, HFS_TOKEN or HFS_TOKENS: clients must send this token, made up for this run: ${token}`);
+    access = { kind: "tokens", tokens: [{ token, agentId: access.agentId }] };
+  }
+
+  let server;
+  try {
+    server = await startHttpServer({ ...http, access, board, lockTimeoutMs: options.lockTimeoutMs, log });
+  } catch (error) {
+    log(`cannot listen on ${http.host}:${http.port}: ${(error as Error).message}`);
+    await board.close();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping: finishing the calls under way");
+    await server.close();
+    await board.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+
+  log(`serving ${options.root} at ${server.url} (${describeAccess(access)})`);
+}
+
+function describeAccess(access: Exclude<HttpAccess, { kind: "generate" }>): string {
+  if (access.kind === "none") {
+    const who = access.agentId === undefined ? "agents name themselves with agent_id" : `every session acts as ${access.agentId}`;
+    return `no token (--no-auth, loopback only); ${who}`;
+  }
+  return `bearer token required; ${describeTokens(access.tokens)}`;
+}
+
+function describeTokens(tokens: { agentId?: string }[]): string {
+  const agents = [...new Set(tokens.flatMap((grant) => (grant.agentId === undefined ? [] : [grant.agentId])))];
+  const nameless = tokens.filter((grant) => grant.agentId === undefined).length;
+  const parts: string[] = [];
+  if (agents.length > 0) parts.push(`${agents.length === 1 ? "a token" : "tokens"} for ${agents.join(", ")}`);
+  if (nameless > 0) parts.push(`${nameless === 1 ? "a token" : `${nameless} tokens`} whose sessions name their agent with agent_id`);
+  return parts.join("; ");
+}

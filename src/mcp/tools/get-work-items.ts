@@ -1,0 +1,56 @@
+import { z } from "zod";
+import type { WorkItem } from "../../board/index.js";
+import { statusEnum } from "./schemas.js";
+import { defineTool } from "./tool.js";
+
+const workItem = z.object({
+  description: z.string(),
+  status: statusEnum,
+  claimed_by: z.string().nullable(),
+  claimed_at: z.string().nullable(),
+  line: z.number().int(),
+  section: z.string().nullable(),
+});
+
+export const getWorkItems = defineTool({
+  name: "get_work_items",
+  title: "List work items",
+  description:
+    "List the board's work items: status (available, in_progress, completed), holder, claim time, line. Call it first " +
+    "to find work, then claim before starting. Filters narrow `items`; `counts` cover the whole board. Pages of `limit` " +
+    "(default 100); pass `next_cursor` as `cursor` for more.",
+  input: z.object({
+    status: statusEnum.optional().describe("Only items with this status."),
+    claimed_by: z.string().optional().describe("Only items claimed by this agent id."),
+    older_than_minutes: z.number().optional().describe("Orphan review: in-progress items claimed longer ago (or at an unknown time)."),
+    claimed_before: z.string().optional().describe("Orphan review: in-progress items claimed before this ISO time (or unknown)."),
+    limit: z.number().int().optional().describe("Most items to return, 1-1000 (default 100)."),
+    cursor: z.string().optional().describe("`next_cursor` from the previous reply, to get the next page."),
+  }),
+  output: z.object({
+    success: z.literal(true),
+    items: z.array(workItem),
+    counts: z.object({ available: z.number().int(), in_progress: z.number().int(), completed: z.number().int() }),
+    next_cursor: z.string().optional().describe("Present when more items match: pass it as `cursor`."),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handle: (manager, args) =>
+    manager.listItems({
+      status: args.status,
+      claimedBy: args.claimed_by,
+      claimedBefore: args.claimed_before,
+      olderThanMinutes: args.older_than_minutes,
+      limit: args.limit,
+      cursor: args.cursor,
+    }),
+  summarize: ({ items, counts, next_cursor }) => {
+    const head = `${items.length} item(s) shown; board: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`;
+    const more = next_cursor ? [`More items: call again with cursor "${next_cursor}".`] : [];
+    return [head, ...items.map(renderItem), ...more].join("\n");
+  },
+});
+
+function renderItem(item: WorkItem): string {
+  const holder = item.claimed_by ? ` ${item.claimed_by}${item.claimed_at ? ` since ${item.claimed_at}` : ""}` : "";
+  return `L${item.line} [${item.status}${holder}] ${item.description}`;
+}

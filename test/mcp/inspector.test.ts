@@ -1,0 +1,76 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TOOLS } from "../../src/mcp/tools/index.js";
+import { CLI_PATH } from "../helpers/clients.js";
+import { tempRoot } from "../helpers/temp-root.js";
+import { runToEnd, type Finished } from "../helpers/programs.js";
+
+// The README's Inspector commands, run as written but against the installed dev dependency (no npx, nothing
+// fetched): `inspector --cli <server command> --method ...`.
+const INSPECTOR_DIR = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/inspector/", import.meta.url));
+
+let inspectorBin: string;
+
+beforeAll(async () => {
+  const pkg = JSON.parse(await readFile(join(INSPECTOR_DIR, "package.json"), "utf8")) as { version: string; bin: Record<string, string> };
+  expect(pkg.version).toBe("2.12.0"); // the version the README pins
+  inspectorBin = join(INSPECTOR_DIR, pkg.bin.inspector!);
+  if (!existsSync(CLI_PATH)) throw new Error(`\`${CLI_PATH}\` does not exist: run \`npm run build\` before these tests`);
+});
+
+/** `inspector --cli node dist/cli.js <serverArgs> <inspectorArgs>`, with a throwaway HOME (it keeps a catalog there). */
+async function inspector(serverArgs: string[], inspectorArgs: string[]): Promise<Finished> {
+  const args = [inspectorBin, "--cli", process.execPath, CLI_PATH, ...serverArgs, ...inspectorArgs];
+  return runToEnd(process.execPath, args, { env: { PATH: process.env.PATH ?? "", HOME: await tempRoot() } });
+}
+
+describe("MCP Inspector 2.12.0 --cli against the built stdio server", () => {
+  it("tools/list shows every tool with its schemas", async () => {
+    const root = await tempRoot();
+    const run = await inspector(["--root", root, "--agent-id", "alpha"], ["--method", "tools/list"]);
+    expect(run.code, run.stderr).toBe(0);
+    const { tools } = JSON.parse(run.stdout) as { tools: Array<{ name: string; inputSchema: { type: string }; outputSchema?: object }> };
+    expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
+    expect(tools.every((tool) => tool.inputSchema.type === "object" && tool.outputSchema !== undefined)).toBe(true);
+    expect(run.stderr).toContain(`serving ${root} as alpha`); // the server's own stderr, passed through
+  });
+
+  it("tools/call get_work_items returns the board's items, and a failing call exits 5 with --format json", async () => {
+    const root = await tempRoot();
+    await mkdir(join(root, ".hfs"));
+    await writeFile(join(root, ".hfs", "state.md"), "# Board\n\n- [ ] Build auth\n- [ ] Write docs [IP:bravo]\n- [x] Plan\n");
+    const server = ["--root", root, "--agent-id", "alpha"];
+
+    const run = await inspector(server, ["--method", "tools/call", "--tool-name", "get_work_items", "--tool-args-json", '{"status":"available"}']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { isError?: boolean; content: Array<{ type: string; text: string }>; structuredContent: any };
+    expect(result.isError ?? false).toBe(false);
+    expect(result.structuredContent).toMatchObject({
+      success: true,
+      items: [{ description: "Build auth", status: "available", claimed_by: null, line: 3, section: "Board" }],
+      counts: { available: 1, in_progress: 1, completed: 1 },
+    });
+    expect(result.structuredContent.items).toHaveLength(1);
+    expect(result.content[0]?.text).toContain("Build auth");
+
+    const failed = await inspector(server, [
+      "--format",
+      "json",
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "claim_item",
+      "--tool-args-json",
+      '{"description":"Write docs"}',
+    ]);
+    expect(failed.code, failed.stderr).toBe(5);
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      result: { isError: true, structuredContent: { success: false, reason: "not_available", claimed_by: "bravo" } },
+    });
+    // Neither call wrote anything.
+    expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toBe("# Board\n\n- [ ] Build auth\n- [ ] Write docs [IP:bravo]\n- [x] Plan\n");
+  });
+});
