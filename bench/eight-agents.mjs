@@ -34,21 +34,29 @@ export async function run({ quick }) {
   const servers = await Promise.all(Array.from({ length: AGENTS }, (_, k) => spawnHfs({ root, agentId: `agent-${k + 1}` })));
   const spawnMs = now() - spawnStart;
   const floor = await createFloor(BOARD_ITEMS);
-  const claim = async (k, i) => ({ agent: `agent-${k + 1}`, item: i, ...(await call(servers[k].client, "claim_item", { description: items[i].description })) });
+  const claim = async (k, i) => ({
+    agent: `agent-${k + 1}`,
+    item: i,
+    ...(await call(servers[k].client, "claim_item", { description: items[i].description })),
+  });
 
   const phases = {
     A: () =>
-      Promise.all(servers.map(async (_, k) => {
-        const replies = [];
-        for (let i = ranges.A[0] + k; i < ranges.A[1]; i += AGENTS) replies.push(await claim(k, i));
-        return replies;
-      })).then((perAgent) => perAgent.flat()),
+      Promise.all(
+        servers.map(async (_, k) => {
+          const replies = [];
+          for (let i = ranges.A[0] + k; i < ranges.A[1]; i += AGENTS) replies.push(await claim(k, i));
+          return replies;
+        }),
+      ).then((perAgent) => perAgent.flat()),
     B: () =>
-      Promise.all(servers.map(async (_, k) => {
-        const replies = [];
-        for (let i = ranges.B[0]; i < ranges.B[1]; i++) replies.push(await claim(k, i));
-        return replies;
-      })).then((perAgent) => perAgent.flat()),
+      Promise.all(
+        servers.map(async (_, k) => {
+          const replies = [];
+          for (let i = ranges.B[0]; i < ranges.B[1]; i++) replies.push(await claim(k, i));
+          return replies;
+        }),
+      ).then((perAgent) => perAgent.flat()),
     R: async () => {
       const replies = [];
       for (let i = ranges.R[0]; i < ranges.R[1]; i++) replies.push(await claim(i % AGENTS, i));
@@ -56,7 +64,15 @@ export async function run({ quick }) {
     },
   };
 
-  const counters = { wonTwice: 0, lost: 0, refusedForContention: 0, distinctFailures: 0, noWinner: 0, wrongHolderReported: 0, linesLost: 0 };
+  const counters = {
+    wonTwice: 0,
+    lost: 0,
+    refusedForContention: 0,
+    distinctFailures: 0,
+    noWinner: 0,
+    wrongHolderReported: 0,
+    linesLost: 0,
+  };
   const refusalReasons = {};
   const rate = { A: [], B: [], R: [] };
   const latencies = { A: [], B: [], R: [] };
@@ -87,7 +103,13 @@ export async function run({ quick }) {
         latencies[phase].push(...replies[phase].map((x) => x.ms));
       }
       const final = await readFile(file, "utf8");
-      countCorrectness(counters, refusalReasons, { items, contended: ranges.B, distinct: [...replies.A, ...replies.R], contendedReplies: replies.B, final });
+      countCorrectness(counters, refusalReasons, {
+        items,
+        contended: ranges.B,
+        distinct: [...replies.A, ...replies.R],
+        contendedReplies: replies.B,
+        final,
+      });
     }
   } finally {
     await Promise.all(servers.map((s) => s.close()));
@@ -116,7 +138,16 @@ export async function run({ quick }) {
     counters,
     refusalReasons,
   };
-  const row = (label, f) => [label, `${rounds} × ${f.callsPerRound}`, int(f.opsPerSecMedian), int(floorMedian), ratio(f.ratioToFloor), ms(f.latencyMs.p50), ms(f.latencyMs.p99), pct(f.clientCpuShareMedian)];
+  const row = (label, f) => [
+    label,
+    `${rounds} × ${f.callsPerRound}`,
+    int(f.opsPerSecMedian),
+    int(floorMedian),
+    ratio(f.ratioToFloor),
+    ms(f.latencyMs.p50),
+    ms(f.latencyMs.p99),
+    pct(f.clientCpuShareMedian),
+  ];
   const ab = figures.latencyMsPhasesAB;
   const perf = markdownTable(
     ["phase", "rounds × calls", "aggregate ops/s (median)", "floor ops/s (same rounds)", "ratio", "p50 ms", "p99 ms", "client CPU"],
@@ -136,7 +167,11 @@ export async function run({ quick }) {
     [
       ["won twice", counters.wonTwice, "phase-B items with more than one successful claim"],
       ["lost", counters.lost, "successful claims whose marker is not on that item's line in the final file"],
-      ["refused for contention", counters.refusedForContention, "phase-B failures whose reason is not `not_available` (e.g. `lock_timeout`)"],
+      [
+        "refused for contention",
+        counters.refusedForContention,
+        "phase-B failures whose reason is not `not_available` (e.g. `lock_timeout`)",
+      ],
       ["distinct-item failures", counters.distinctFailures, "failed claims of distinct, available items (phases A and R)"],
       ["no winner", counters.noWinner, "phase-B items that nobody won"],
       ["wrong holder reported", counters.wrongHolderReported, "`not_available` replies naming someone other than the winner"],
@@ -146,11 +181,32 @@ export async function run({ quick }) {
   const goals = [
     ratioGoal("8 agents, phase A (distinct)", figures.phaseA, floorMedian),
     ratioGoal("8 agents, phase B (same items)", figures.phaseB, floorMedian),
-    { goal: `8 agents: p99 latency ≤ ${GOAL_P99_MS} ms (phases A + B)`, target: GOAL_P99_MS, measured: Number(ab.p99.toFixed(1)), detail: "ms", pass: ab.p99 <= GOAL_P99_MS },
+    {
+      goal: `8 agents: p99 latency ≤ ${GOAL_P99_MS} ms (phases A + B)`,
+      target: GOAL_P99_MS,
+      measured: Number(ab.p99.toFixed(1)),
+      detail: "ms",
+      pass: ab.p99 <= GOAL_P99_MS,
+    },
   ];
-  const labels = { wonTwice: "won twice", lost: "lost", refusedForContention: "refused for contention", distinctFailures: "distinct-item failures", noWinner: "no winner", wrongHolderReported: "wrong holder reported", linesLost: "lines lost" };
+  const labels = {
+    wonTwice: "won twice",
+    lost: "lost",
+    refusedForContention: "refused for contention",
+    distinctFailures: "distinct-item failures",
+    noWinner: "no winner",
+    wrongHolderReported: "wrong holder reported",
+    linesLost: "lines lost",
+  };
   for (const [key, label] of Object.entries(labels)) {
-    goals.push({ goal: `8 agents: ${label} = 0`, target: 0, measured: counters[key], detail: "count", pass: counters[key] === 0, correctness: true });
+    goals.push({
+      goal: `8 agents: ${label} = 0`,
+      target: 0,
+      measured: counters[key],
+      detail: "count",
+      pass: counters[key] === 0,
+      correctness: true,
+    });
   }
   return {
     title: `Eight agents: ${AGENTS} server processes on one ${BOARD_ITEMS}-item board`,

@@ -24,7 +24,9 @@ export async function createFloor(itemCount = BOARD_ITEMS) {
     const claim = op % 2 === 0;
     op++;
     const current = await readFile(file, "utf8");
-    const next = claim ? current.replace(`- [ ] ${item}\n`, `- [ ] ${item} [IP:floor]\n`) : current.replace(` ${item} [IP:floor]\n`, ` ${item}\n`);
+    const next = claim
+      ? current.replace(`- [ ] ${item}\n`, `- [ ] ${item} [IP:floor]\n`)
+      : current.replace(` ${item} [IP:floor]\n`, ` ${item}\n`);
     const temp = join(dir, `.state.md.${randomBytes(6).toString("hex")}.tmp`);
     const handle = await open(temp, "wx", 0o644);
     try {
@@ -81,7 +83,16 @@ export async function run({ quick }) {
   };
   const table = markdownTable(
     ["board", "rounds × ops", "ops/s (median of rounds)", "ops/s min–max", "p50 ms", "p99 ms"],
-    [[`${BOARD_ITEMS} items, ${int(floor.bytes)} B`, `${rounds} × ${ops}`, int(figures.opsPerSecMedian), `${int(Math.min(...perRound))}–${int(Math.max(...perRound))}`, ms(lat.p50), ms(lat.p99)]],
+    [
+      [
+        `${BOARD_ITEMS} items, ${int(floor.bytes)} B`,
+        `${rounds} × ${ops}`,
+        int(figures.opsPerSecMedian),
+        `${int(Math.min(...perRound))}–${int(Math.max(...perRound))}`,
+        ms(lat.p50),
+        ms(lat.p99),
+      ],
+    ],
   );
   return { title: "Floor: durable read-modify-write in Node (no lock, no parse, no MCP)", tables: [table], figures, goals: [] };
 }

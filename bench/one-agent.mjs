@@ -63,7 +63,15 @@ export async function run({ quick }) {
     const table = markdownTable(
       ["calls", "rounds × ops", "ops/s (median)", "floor ops/s (same rounds)", "ratio", "p50 ms", "p99 ms"],
       [
-        ["claim + release", `${rounds} × ${ops}`, int(figures.opsPerSecMedian), int(figures.floorOpsPerSecMedian), ratio(figures.ratioToFloor), ms(all.p50), ms(all.p99)],
+        [
+          "claim + release",
+          `${rounds} × ${ops}`,
+          int(figures.opsPerSecMedian),
+          int(figures.floorOpsPerSecMedian),
+          ratio(figures.ratioToFloor),
+          ms(all.p50),
+          ms(all.p99),
+        ],
         ["claim_item only", "", "", "", "", ms(figures.claimLatencyMs.p50), ms(figures.claimLatencyMs.p99)],
         ["release_item only", "", "", "", "", ms(figures.releaseLatencyMs.p50), ms(figures.releaseLatencyMs.p99)],
       ],

@@ -23,7 +23,10 @@ const RESULTS_PATH = fileURLToPath(new URL("./results.json", import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
 const quick = values.quick;
 const names = BENCHMARKS.map((b) => b.name);
-const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = values.only
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const unknown = only?.filter((n) => !names.includes(n)) ?? [];
 if (unknown.length) {
   console.error(`bench: unknown benchmark \`${unknown.join(", ")}\`; choose from ${names.join(", ")}`);
@@ -49,7 +52,9 @@ useCli(join(SNAPSHOT, "cli.js"));
 const distHash = treeHash(SNAPSHOT);
 
 console.log(`# hfs-mcp benchmarks (${quick ? "quick" : "full"})\n`);
-console.log(`${new Date().toISOString()} · commit ${git.commit ?? "?"}${git.srcModified ? " (src/ modified)" : ""} · dist ${distHash} · Node ${machine.node} · ${machine.cpuModel} × ${machine.cores} · ${machine.tmpdirFilesystem} at ${machine.tmpdir} · load ${machine.loadAverageAtStart.join(" ")}\n`);
+console.log(
+  `${new Date().toISOString()} · commit ${git.commit ?? "?"}${git.srcModified ? " (src/ modified)" : ""} · dist ${distHash} · Node ${machine.node} · ${machine.cpuModel} × ${machine.cores} · ${machine.tmpdirFilesystem} at ${machine.tmpdir} · load ${machine.loadAverageAtStart.join(" ")}\n`,
+);
 
 const started = now();
 const results = {};
@@ -85,7 +90,10 @@ if (goals.length) {
     ),
   );
   console.log("");
-  if (quick) console.log("Quick mode: few repetitions and no 10,000-item board, so timing goals are indicative only; the correctness counters are assertions.\n");
+  if (quick)
+    console.log(
+      "Quick mode: few repetitions and no 10,000-item board, so timing goals are indicative only; the correctness counters are assertions.\n",
+    );
 }
 console.log(`Total: ${durationSec} s`);
 

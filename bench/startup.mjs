@@ -1,5 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { generateBoard, makeRoot } from "./lib/board.mjs";
 import { call, cliPath, readRssBytes, spawnMcp } from "./lib/server.mjs";
 import { median, summarize } from "./lib/stats.mjs";
@@ -74,7 +74,10 @@ export async function run({ quick }) {
       return reply.ms;
     };
     const minimalCall = async (i) => (await call(minimalServer.client, "echo", { text: `call ${i}` })).ms;
-    for (const [kind, server, callOnce] of [["minimal", minimalServer, minimalCall], ["hfs", hfsServer, hfsCall]]) {
+    for (const [kind, server, callOnce] of [
+      ["minimal", minimalServer, minimalCall],
+      ["hfs", hfsServer, hfsCall],
+    ]) {
       await sleep(SETTLE_MS);
       const rssAfter = [readRssBytes(server.pid)]; // rssAfter[k]: after k × N calls
       const latencies = [];
@@ -138,7 +141,13 @@ export async function run({ quick }) {
   const minRss = figures.rssAfterStartupBytes.minimal.median;
   const growthShare = memory.hfs.growthWarm / memory.hfs.rssAfter[2];
   const goals = [
-    { goal: "start-up median ≤ minimal SDK server's", target: Number(minStart.toFixed(1)), measured: Number(hfsStart.toFixed(1)), detail: "ms", pass: hfsStart <= minStart },
+    {
+      goal: "start-up median ≤ minimal SDK server's",
+      target: Number(minStart.toFixed(1)),
+      measured: Number(hfsStart.toFixed(1)),
+      detail: "ms",
+      pass: hfsStart <= minStart,
+    },
     {
       goal: `RSS after start-up ≤ ${GOAL_RSS_FACTOR} × minimal SDK server's`,
       target: GOAL_RSS_FACTOR,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { chmod } from "node:fs/promises";
 // Bundles the CLI into one minified file (and its HTTP mode into another, below). Measured (BENCHMARKS.md):
 // start-up is dominated by loading the hundreds of small module files of the SDK, zod and ajv; one file loads
 // faster than a minimal unbundled MCP server. The library entry (dist/index.js) stays tsc's per-file output.
@@ -9,7 +10,6 @@
 // that too, but also moves the markdown parser out into a chunk read at the first call: +25 ms on that call.)
 // The HTTP bundle carries its own copy of the server; the CLI hands it plain options only.
 import { build } from "esbuild";
-import { chmod } from "node:fs/promises";
 
 // src/cli/main.ts imports the HTTP mode as ../mcp/http/serve.js; in the bundle it is dist/http/serve.js,
 // beside dist/cli.js.
@@ -36,7 +36,9 @@ function common() {
     target: "node20",
     format: "esm",
     // CommonJS dependencies (ajv) call require() for Node built-ins; give the ESM bundle a real require.
-    banner: { js: 'import { createRequire as __hfsCreateRequire } from "node:module"; const require = __hfsCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __hfsCreateRequire } from "node:module"; const require = __hfsCreateRequire(import.meta.url);',
+    },
     logLevel: "warning",
   };
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 // Three agents, three server processes, one board: watch them split the work without doing anything twice.
 // Each agent is a real MCP client (the SDK's Client) talking to its own `hfs-mcp` over stdio, exactly as
 // Claude Desktop, Claude Code or Cursor would start it.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const root = fileURLToPath(new URL("../.demo/", import.meta.url));
@@ -44,7 +44,9 @@ const attempts = agents.flatMap((agent, a) =>
 const results = await Promise.all(attempts);
 const winners = new Map(results.filter((r) => r.reply.success).map((r) => [r.description, r.agent]));
 const refused = results.filter((r) => !r.reply.success);
-console.log(`Race: ${results.length} claim attempts by ${agents.length} processes -> ${winners.size} wins, ${refused.length} refused (${[...new Set(refused.map((r) => r.reply.reason))].join(", ")}).`);
+console.log(
+  `Race: ${results.length} claim attempts by ${agents.length} processes -> ${winners.size} wins, ${refused.length} refused (${[...new Set(refused.map((r) => r.reply.reason))].join(", ")}).`,
+);
 console.log("| item | won by |\n|---|---|");
 for (const description of work) console.log(`| ${description} | ${winners.get(description)} |`);
 
@@ -64,7 +66,9 @@ const held = (await call(alpha, "get_work_items", { status: "in_progress" })).it
 const someoneElses = held.find((item) => item.claimed_by !== "charlie");
 if (someoneElses) {
   const reply = await call(charlie, "complete_item", { description: someoneElses.description }, true);
-  console.log(`\ncharlie tries to complete "${someoneElses.description}" (held by ${someoneElses.claimed_by}): ${reply.reason} — ${reply.hint}`);
+  console.log(
+    `\ncharlie tries to complete "${someoneElses.description}" (held by ${someoneElses.claimed_by}): ${reply.reason} — ${reply.hint}`,
+  );
 }
 
 const counts = (await call(alpha, "get_work_items")).counts;

@@ -21,7 +21,9 @@ function renderTool(tool) {
   else {
     lines.push("| input | type | required | meaning |", "|---|---|---|---|");
     for (const [name, schema] of props) {
-      lines.push(`| \`${name}\` | ${typeOf(schema)} | ${required.has(name) ? "yes" : "no"} | ${(schema.description ?? "").replace(/\|/g, "\\|")} |`);
+      lines.push(
+        `| \`${name}\` | ${typeOf(schema)} | ${required.has(name) ? "yes" : "no"} | ${(schema.description ?? "").replace(/\|/g, "\\|")} |`,
+      );
     }
     lines.push("");
   }

@@ -49,7 +49,9 @@ describe("source layers", () => {
   });
 
   it("imports the MCP SDK only from src/mcp/", () => {
-    const offenders = files.filter((file) => layerOf(file) !== "mcp" && imports(file).some((spec) => spec.startsWith("@modelcontextprotocol/")));
+    const offenders = files.filter(
+      (file) => layerOf(file) !== "mcp" && imports(file).some((spec) => spec.startsWith("@modelcontextprotocol/")),
+    );
     expect(offenders.map((file) => relative(SRC, file))).toEqual([]);
   });
 

@@ -1,8 +1,8 @@
-import { MarkdownLimitError } from "../markdown/parse-limits.js";
 import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/index.js";
-import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
-import { failure, isFailure, type Failure, type Outcome } from "./failure.js";
 import { looseKey } from "../markdown/loose-key.js";
+import { MarkdownLimitError } from "../markdown/parse-limits.js";
+import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
+import { type Failure, failure, isFailure, type Outcome } from "./failure.js";
 import { findItem, stripClaimMarker } from "./find-item.js";
 import { ClaimTimes, historyLine } from "./history.js";
 import { resolveAgent } from "./identity.js";
@@ -92,9 +92,9 @@ export class BoardManager {
    * The board's items in file order, filtered, one page at a time (`limit`, default 100, at most 1,000) so a
    * large board never floods an agent's context; `next_cursor` continues after the last item returned.
    */
-  async listItems(query: ListQuery = {}): Promise<
-    Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts; next_cursor?: string }>
-  > {
+  async listItems(
+    query: ListQuery = {},
+  ): Promise<Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts; next_cursor?: string }>> {
     const page = checkPage(query.limit, query.cursor);
     if (isFailure(page)) return page;
     const cutoff = checkCutoff(query.claimedBefore, query.olderThanMinutes);
@@ -142,9 +142,7 @@ export class BoardManager {
    * Claim the first available item (in file order) in a section and/or whose description contains `query`,
    * choosing and claiming in one locked step: unlike get_work_items then claim_item, it cannot lose a race.
    */
-  async claimNext(input: { section?: string; query?: string; agentId?: string }): Promise<
-    Outcome<ItemChange & { claimed_by: string }>
-  > {
+  async claimNext(input: { section?: string; query?: string; agentId?: string }): Promise<Outcome<ItemChange & { claimed_by: string }>> {
     const agent = resolveAgent(this.agentId, input.agentId);
     if (typeof agent !== "string") return agent;
     const section = input.section === undefined ? undefined : checkSectionTitle(input.section);
@@ -164,7 +162,10 @@ export class BoardManager {
             (needle === undefined || looseKey(it.description).includes(needle)),
         );
         if (!item) {
-          const where = [section === undefined ? "" : ` in section \`${section}\``, query === undefined ? "" : ` matching \`${query}\``].join("");
+          const where = [
+            section === undefined ? "" : ` in section \`${section}\``,
+            query === undefined ? "" : ` matching \`${query}\``,
+          ].join("");
           return {
             result: failure(
               "none_available",
@@ -197,9 +198,14 @@ export class BoardManager {
     const reason = ref.reason === undefined ? undefined : checkDescription(ref.reason, "reason");
     if (typeof reason === "object") return reason;
     if (ref.force && reason === undefined) {
-      return failure("invalid_input", "a forced release needs a reason", "Pass `reason`: why this claim is being taken away (it goes in .hfs/log.md).", {
-        field: "reason",
-      });
+      return failure(
+        "invalid_input",
+        "a forced release needs a reason",
+        "Pass `reason`: why this claim is being taken away (it goes in .hfs/log.md).",
+        {
+          field: "reason",
+        },
+      );
     }
     return this.changeItem(ref, (md, item, agent, text, board) => {
       if (item.status === "completed") return alreadyComplete(item);
@@ -208,7 +214,13 @@ export class BoardManager {
       if (holder === null || (holder !== agent && !ref.force)) return notOwner(item, agent, "release")!;
       const forced = holder !== agent;
       return {
-        result: { success: true as const, description: item.description, status: "available" as const, line: item.line, previous_holder: holder },
+        result: {
+          success: true as const,
+          description: item.description,
+          status: "available" as const,
+          line: item.line,
+          previous_holder: holder,
+        },
         write: md.releaseItem(text, board, item),
         log: [
           forced
@@ -259,9 +271,9 @@ export class BoardManager {
     );
   }
 
-  async getMemory(input: { agentId?: string } = {}): Promise<
-    Outcome<{ success: true; agent_id: string; content: string; sections: Record<MemorySection, string> }>
-  > {
+  async getMemory(
+    input: { agentId?: string } = {},
+  ): Promise<Outcome<{ success: true; agent_id: string; content: string; sections: Record<MemorySection, string> }>> {
     const agent = resolveAgent(this.agentId, input.agentId);
     if (typeof agent !== "string") return agent;
     return guard(async () => {
@@ -271,9 +283,12 @@ export class BoardManager {
     });
   }
 
-  async updateMemory(input: { section: MemorySection; content: string; append?: boolean; agentId?: string }): Promise<
-    Outcome<{ success: true; agent_id: string; section: MemorySection; preview: string }>
-  > {
+  async updateMemory(input: {
+    section: MemorySection;
+    content: string;
+    append?: boolean;
+    agentId?: string;
+  }): Promise<Outcome<{ success: true; agent_id: string; section: MemorySection; preview: string }>> {
     const agent = resolveAgent(this.agentId, input.agentId);
     if (typeof agent !== "string") return agent;
     const md = await loadMarkdown();
@@ -305,7 +320,13 @@ export class BoardManager {
 
   private async changeItem<T extends { success: true }>(
     ref: ItemRef,
-    decide: (md: Markdown, item: BoardItem, agent: string, text: string, board: Board) => Failure | { result: T; write?: string; log?: string[] },
+    decide: (
+      md: Markdown,
+      item: BoardItem,
+      agent: string,
+      text: string,
+      board: Board,
+    ) => Failure | { result: T; write?: string; log?: string[] },
   ): Promise<Outcome<T>> {
     const agent = resolveAgent(this.agentId, ref.agentId);
     if (typeof agent !== "string") return agent;
@@ -350,9 +371,19 @@ function toWorkItem(item: BoardItem, claimedAt: string | null): WorkItem {
 
 // `agent` takes `item`: the reply, and unless it already holds the item, the one-line edit and its log line.
 function claimed(md: Markdown, text: string, board: Board, item: BoardItem, agent: string) {
-  const result = { success: true as const, description: item.description, status: "in_progress" as const, claimed_by: agent, line: item.line };
+  const result = {
+    success: true as const,
+    description: item.description,
+    status: "in_progress" as const,
+    claimed_by: agent,
+    line: item.line,
+  };
   if (item.status === "in_progress") return { result };
-  return { result, write: md.claimItem(text, board, item, agent), log: [historyLine({ agent, action: "claim", description: item.description })] };
+  return {
+    result,
+    write: md.claimItem(text, board, item, agent),
+    log: [historyLine({ agent, action: "claim", description: item.description })],
+  };
 }
 
 function alreadyComplete(item: BoardItem): Failure {
@@ -402,7 +433,11 @@ async function guard<T extends { success: true }>(run: () => Promise<Outcome<T>>
     }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (typeof code === "string") {
-      return failure("file_error", `file system error ${code}: ${(error as Error).message}`, "Nothing was written. Check disk space and permissions, then retry.");
+      return failure(
+        "file_error",
+        `file system error ${code}: ${(error as Error).message}`,
+        "Nothing was written. Check disk space and permissions, then retry.",
+      );
     }
     throw error;
   }

@@ -1,6 +1,6 @@
 import type { BoardItem } from "../markdown/index.js";
 import { looseKey } from "../markdown/loose-key.js";
-import { failure, type Failure } from "./failure.js";
+import { type Failure, failure } from "./failure.js";
 
 /** The text without a trailing claim marker (`… [IP:alpha]`), as copied from the board with it. */
 export function stripClaimMarker(text: string): string {

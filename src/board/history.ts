@@ -1,5 +1,5 @@
-import { LogTail } from "../store/index.js";
 import { looseKey } from "../markdown/loose-key.js";
+import { LogTail } from "../store/index.js";
 
 export type HistoryAction = "add" | "claim" | "complete" | "release" | "force-release";
 

@@ -1,4 +1,4 @@
-import { failure, type Failure } from "./failure.js";
+import { type Failure, failure } from "./failure.js";
 import { checkAgentId } from "./validate.js";
 
 /**

@@ -1,7 +1,7 @@
 export {
   BoardManager,
-  DEFAULT_LOCK_TIMEOUT_MS,
   type BoardManagerOptions,
+  DEFAULT_LOCK_TIMEOUT_MS,
   type ItemChange,
   type ItemRef,
   type StatusCounts,
@@ -11,10 +11,10 @@ export {
   describeFailure,
   explainFailure,
   FAILURE_REASONS,
-  failure,
-  isFailure,
   type Failure,
   type FailureReason,
+  failure,
+  isFailure,
   type Outcome,
 } from "./failure.js";
 export { checkAgentId } from "./validate.js";

@@ -1,4 +1,4 @@
-import { failure, type Failure } from "./failure.js";
+import { type Failure, failure } from "./failure.js";
 
 const AGENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 // Names Windows reserves for devices, with or without an extension: `nul.md` cannot be created there.
@@ -30,8 +30,7 @@ export function checkAgentId(id: string, field = "agent_id"): Failure | undefine
 /** A description as stored: trimmed, one line, 1-500 characters, and unable to pose as a claim marker. */
 export function checkDescription(raw: string, field = "description"): Failure | string {
   const description = raw.trim();
-  const bad = (why: string, hint: string) =>
-    failure("invalid_input", `${field} \`${truncate(raw)}\` ${why}`, hint, { field });
+  const bad = (why: string, hint: string) => failure("invalid_input", `${field} \`${truncate(raw)}\` ${why}`, hint, { field });
   if (description.length === 0) return bad("is empty", "Give the item's text, e.g. `Build auth`.");
   if (/[\r\n]/.test(description)) return bad("spans several lines", "Use one line; put details in your memory notes.");
   if (CONTROL.test(description)) return bad("contains control characters", "Use plain printable text.");
@@ -46,7 +45,8 @@ export function checkDescription(raw: string, field = "description"): Failure | 
 
 export function checkSectionTitle(raw: string): Failure | string {
   const title = raw.trim();
-  if (title.length === 0 || title.length > SECTION_MAX || CONTROL.test(title)) { // CONTROL includes \r and \n
+  if (title.length === 0 || title.length > SECTION_MAX || CONTROL.test(title)) {
+    // CONTROL includes \r and \n
     return failure(
       "invalid_input",
       `section \`${truncate(raw)}\` is not a usable heading`,
@@ -59,9 +59,14 @@ export function checkSectionTitle(raw: string): Failure | string {
 
 export function checkLine(line: number | undefined): Failure | undefined {
   if (line === undefined || (Number.isInteger(line) && line >= 1)) return undefined;
-  return failure("invalid_input", `line \`${line}\` is not a line number`, "Pass the 1-based `line` that get_work_items reported, or omit it.", {
-    field: "line",
-  });
+  return failure(
+    "invalid_input",
+    `line \`${line}\` is not a line number`,
+    "Pass the 1-based `line` that get_work_items reported, or omit it.",
+    {
+      field: "line",
+    },
+  );
 }
 
 export const PAGE_DEFAULT = 100;
@@ -70,15 +75,25 @@ export const PAGE_MAX = 1000;
 /** `limit` and `cursor` of a listing, resolved to a page size and the line after which it starts. */
 export function checkPage(limit: number | undefined, cursor: string | undefined): Failure | { limit: number; afterLine: number } {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= PAGE_MAX)) {
-    return failure("invalid_input", `limit \`${limit}\` is out of range`, `Use a whole number from 1 to ${PAGE_MAX} (default ${PAGE_DEFAULT}).`, {
-      field: "limit",
-    });
+    return failure(
+      "invalid_input",
+      `limit \`${limit}\` is out of range`,
+      `Use a whole number from 1 to ${PAGE_MAX} (default ${PAGE_DEFAULT}).`,
+      {
+        field: "limit",
+      },
+    );
   }
   const afterLine = cursor === undefined ? 0 : /^after:(\d{1,9})$/.exec(cursor)?.[1];
   if (afterLine === undefined) {
-    return failure("invalid_input", `cursor \`${truncate(cursor ?? "")}\` is not one this server gave out`, "Pass `next_cursor` from the previous get_work_items reply unchanged, or omit it.", {
-      field: "cursor",
-    });
+    return failure(
+      "invalid_input",
+      `cursor \`${truncate(cursor ?? "")}\` is not one this server gave out`,
+      "Pass `next_cursor` from the previous get_work_items reply unchanged, or omit it.",
+      {
+        field: "cursor",
+      },
+    );
   }
   return { limit: limit ?? PAGE_DEFAULT, afterLine: Number(afterLine) };
 }
@@ -86,14 +101,21 @@ export function checkPage(limit: number | undefined, cursor: string | undefined)
 /** The orphan-review cutoff (ms since the epoch), from an ISO time or an age in minutes; undefined for none. */
 export function checkCutoff(claimedBefore: string | undefined, olderThanMinutes: number | undefined): Failure | number | undefined {
   if (claimedBefore !== undefined && olderThanMinutes !== undefined) {
-    return failure("invalid_input", "both claimed_before and older_than_minutes were given", "Pass one of them.", { field: "claimed_before" });
+    return failure("invalid_input", "both claimed_before and older_than_minutes were given", "Pass one of them.", {
+      field: "claimed_before",
+    });
   }
   if (claimedBefore !== undefined) {
     const at = Date.parse(claimedBefore);
     if (Number.isNaN(at)) {
-      return failure("invalid_input", `claimed_before \`${truncate(claimedBefore)}\` is not a time`, "Use an ISO-8601 time, e.g. `2026-11-27T09:00:00Z`.", {
-        field: "claimed_before",
-      });
+      return failure(
+        "invalid_input",
+        `claimed_before \`${truncate(claimedBefore)}\` is not a time`,
+        "Use an ISO-8601 time, e.g. `2026-11-27T09:00:00Z`.",
+        {
+          field: "claimed_before",
+        },
+      );
     }
     return at;
   }

@@ -1,7 +1,7 @@
 /** `--http` and the flags that go with it (the HTTP mode's options), parsed from argv and the environment. */
 import { isIP } from "node:net";
 import { checkAgentId, explainFailure } from "../board/index.js";
-import { isLoopback, normalizeHost, type HttpOptions, type TokenGrant } from "../mcp/http/http-options.js";
+import { type HttpOptions, isLoopback, normalizeHost, type TokenGrant } from "../mcp/http/http-options.js";
 
 export interface HttpInput {
   /** The value of --http. */
@@ -80,8 +80,6 @@ function parseListen(value: string): { host: string; port: number } | string {
   if (given.startsWith("[") ? isIP(host) !== 6 : isIP(host) === 0 && !HOST_NAME.test(host)) return usage;
   return { host: normalizeHost(host), port };
 }
-
-
 
 function splitList(value: string | undefined): string[] {
   return (value ?? "")

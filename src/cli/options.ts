@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "../board/index.js";
 import type { HttpOptions } from "../mcp/http/http-options.js";
-import { parseHttpOptions } from "./http-flags.js";
 import { isDirectory } from "../store/index.js";
+import { parseHttpOptions } from "./http-flags.js";
 
 export interface CliOptions {
   root: string;
@@ -111,7 +111,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     if (typeof http === "string") return { kind: "exit", code: 2, message: http };
     // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.
     if (rootSource === undefined && root === resolve("/")) {
-      return { kind: "exit", code: 2, message: "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT)." };
+      return {
+        kind: "exit",
+        code: 2,
+        message:
+          "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
+      };
     }
     return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, http } };
   }

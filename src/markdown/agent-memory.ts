@@ -1,6 +1,6 @@
-import { detectLineEnding, endsWithLineBreak, lineSpan, lineStarts, type LineEnding } from "./lines.js";
+import { detectLineEnding, endsWithLineBreak, type LineEnding, lineSpan, lineStarts } from "./lines.js";
 import { parseMarkdown } from "./parse-markdown.js";
-import { collectHeadings, findSection, type BoardHeading } from "./sections.js";
+import { type BoardHeading, collectHeadings, findSection } from "./sections.js";
 
 export const MEMORY_SECTIONS = { scratchpad: "Scratchpad", subtasks: "Subtasks", notes: "Notes" } as const;
 export type MemorySection = keyof typeof MEMORY_SECTIONS;

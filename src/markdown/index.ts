@@ -1,15 +1,15 @@
-export { parseBoard, type Board, type BoardItem, type BoardHeading } from "./parse-board.js";
-export { patchBoard } from "./patch-board.js";
-export { addItem, claimItem, completeItem, releaseItem, type Insertion } from "./board-edits.js";
-export { boardTemplate, DEFAULT_SECTION } from "./board-template.js";
 export {
   breaksSections,
+  MEMORY_SECTIONS,
+  type MemorySection,
   memoryTemplate,
   readMemorySections,
   writeMemorySection,
-  MEMORY_SECTIONS,
-  type MemorySection,
 } from "./agent-memory.js";
-export type { ItemStatus } from "./task-line.js";
+export { addItem, claimItem, completeItem, type Insertion, releaseItem } from "./board-edits.js";
+export { boardTemplate, DEFAULT_SECTION } from "./board-template.js";
+export { type Board, type BoardHeading, type BoardItem, parseBoard } from "./parse-board.js";
 export { MarkdownLimitError, PARSE_LIMITS } from "./parse-limits.js";
+export { patchBoard } from "./patch-board.js";
 export { findSection, sectionKey } from "./sections.js";
+export type { ItemStatus } from "./task-line.js";

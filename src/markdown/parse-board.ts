@@ -1,8 +1,8 @@
 import type { ListItem, Nodes } from "mdast";
-import { detectLineEnding, lineSpan, lineStarts, type LineEnding } from "./lines.js";
+import { detectLineEnding, type LineEnding, lineSpan, lineStarts } from "./lines.js";
 import { parseMarkdown } from "./parse-markdown.js";
-import { toBoardHeading, type BoardHeading } from "./sections.js";
-import { parseTaskLine, type ItemStatus, type TaskLine } from "./task-line.js";
+import { type BoardHeading, toBoardHeading } from "./sections.js";
+import { type ItemStatus, parseTaskLine, type TaskLine } from "./task-line.js";
 
 export type { BoardHeading } from "./sections.js";
 

@@ -41,7 +41,9 @@ export function assertParseable(text: string): void {
     }
     totalDepth += shape.depth;
     if (totalDepth > PARSE_LIMITS.totalNesting) {
-      throw new MarkdownLimitError(`its lists and quotes nest too deeply overall (depth summed over lines above ${PARSE_LIMITS.totalNesting.toLocaleString("en-US")})`);
+      throw new MarkdownLimitError(
+        `its lists and quotes nest too deeply overall (depth summed over lines above ${PARSE_LIMITS.totalNesting.toLocaleString("en-US")})`,
+      );
     }
     if (i < text.length && ++line > PARSE_LIMITS.lines) {
       throw new MarkdownLimitError(`it has more than ${PARSE_LIMITS.lines.toLocaleString("en-US")} lines`);

@@ -1,5 +1,5 @@
-import type { BoardManager } from "../board/index.js";
 import { resolveAgent } from "../board/identity.js";
+import type { BoardManager } from "../board/index.js";
 
 /** The manager's methods whose input names the calling agent (`agentId`), and `add`, which names nobody. */
 const NAMES_AGENT = new Set(["claim", "claimNext", "complete", "release", "getMemory", "updateMemory"]);

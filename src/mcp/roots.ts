@@ -1,9 +1,9 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { RootsListChangedNotificationSchema, type Root } from "@modelcontextprotocol/sdk/types.js";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CurrentBoard } from "./current-board.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { type Root, RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { isDirectory } from "../store/index.js";
+import type { CurrentBoard } from "./current-board.js";
 
 /** How long to wait for the client's `roots/list` answer before serving the fallback root. */
 const LIST_ROOTS_TIMEOUT_MS = 10_000;

@@ -1,12 +1,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { actingAs } from "./acting-as.js";
 import { BoardManager, type BoardManagerOptions } from "../board/index.js";
+import { VERSION } from "../version.js";
+import { actingAs } from "./acting-as.js";
 import { CurrentBoard } from "./current-board.js";
 import { logWrites } from "./logging.js";
 import { registerBoardResources } from "./resources/board-resources.js";
 import { followClientRoots } from "./roots.js";
 import { registerTools } from "./tools/index.js";
-import { VERSION } from "../version.js";
 
 export interface ServerOptions extends BoardManagerOptions {
   /** Where diagnostics go; never stdout, which carries the protocol. Defaults to stderr. */

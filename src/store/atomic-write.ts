@@ -1,6 +1,6 @@
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { versionOf, type FileVersion } from "./strict-read.js";
+import { type FileVersion, versionOf } from "./strict-read.js";
 import { tempFileName } from "./temp-files.js";
 
 export interface AtomicWriteOptions {

@@ -82,7 +82,7 @@ interface Owner {
 }
 
 /** What a look at the lock directory found. */
-type Seen = { kind: "gone" } | { kind: "held" | "stale"; owner: Owner; /** Stale because its pid is dead on this host. */ dead?: boolean };
+type Seen = { kind: "gone" } | { kind: "held" | "stale"; owner: Owner /** Stale because its pid is dead on this host. */; dead?: boolean };
 
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 

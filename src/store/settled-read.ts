@@ -1,4 +1,4 @@
-import { readStrict, sameInode, sameVersion, type FileSnapshot, type FileVersion } from "./strict-read.js";
+import { type FileSnapshot, type FileVersion, readStrict, sameInode, sameVersion } from "./strict-read.js";
 
 /** The pause between two looks at a file that may be mid-save. */
 const PAUSE_MS = 20;

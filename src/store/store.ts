@@ -1,14 +1,14 @@
-import { Mutex } from "async-mutex";
 import { lstatSync, mkdirSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "./atomic-write.js";
+import { Mutex } from "async-mutex";
 import { appendLog } from "./append-log.js";
-import { DirLock, TURN_DIR_NAME, type LockLease } from "./dir-lock.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { DirLock, type LockLease, TURN_DIR_NAME } from "./dir-lock.js";
 import { ConcurrentEditError, FileError, symlinkError } from "./file-error.js";
-import { hfsPaths, type HfsPaths } from "./hfs-paths.js";
+import { type HfsPaths, hfsPaths } from "./hfs-paths.js";
 import { MAX_FILE_BYTES } from "./limits.js";
 import { SettledReader } from "./settled-read.js";
-import { readBytes, readStrict, sameVersion, versionOf, type FileVersion } from "./strict-read.js";
+import { type FileVersion, readBytes, readStrict, sameVersion, versionOf } from "./strict-read.js";
 import { removeOrphanTempFiles } from "./temp-files.js";
 
 export interface StoreOptions {

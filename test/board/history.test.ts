@@ -7,7 +7,10 @@ import { tempRoot } from "../helpers/temp-root.js";
 describe("history lines", () => {
   it("round-trip every action, with quotes and a reason", () => {
     const at = new Date("2026-11-27T18:35:12.345Z");
-    const line = historyLine({ agent: "bob", action: "force-release", description: 'Say "hi"', from: "alpha", reason: "runner died: \\o/" }, at);
+    const line = historyLine(
+      { agent: "bob", action: "force-release", description: 'Say "hi"', from: "alpha", reason: "runner died: \\o/" },
+      at,
+    );
     expect(line).toBe('- 2026-11-27T18:35:12.345Z bob force-release "Say \\"hi\\"" from alpha because "runner died: \\\\o/"');
     expect(parseHistoryLine(line)).toEqual({
       at: "2026-11-27T18:35:12.345Z",

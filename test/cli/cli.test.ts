@@ -1,15 +1,15 @@
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, CLI_PATH, spawnServer } from "../helpers/clients.js";
+import { CLI_PATH, call, spawnServer } from "../helpers/clients.js";
+import { entriesBesideParkedLocks, PARKED_LOCK } from "../helpers/parked-locks.js";
+import { type Finished, runToEnd } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
-import { runToEnd, type Finished } from "../helpers/programs.js";
 import { eventually } from "../mcp/resources/support.js";
 import { expectFailure, holdLock, snapshotTree } from "../mcp/tools/support.js";
-import { entriesBesideParkedLocks, PARKED_LOCK } from "../helpers/parked-locks.js";
 
 // These tests run the built server as users do (`npm test` builds first; alone: `npm run build`).
 beforeAll(() => {
@@ -23,7 +23,12 @@ function spawnIn(cwd: string, args: string[], env: Record<string, string> = {}) 
 
 /** Run the CLI to completion with exactly this environment (no HFS_* inherited), stdin closed. */
 function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Finished> {
-  return runToEnd(process.execPath, [CLI_PATH, ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, timeoutMs: 20_000, closeStdin: true });
+  return runToEnd(process.execPath, [CLI_PATH, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    timeoutMs: 20_000,
+    closeStdin: true,
+  });
 }
 
 describe("hfs-mcp over stdio", () => {
@@ -142,7 +147,12 @@ describe("hfs-mcp over stdio", () => {
     // JSON-RPC lets responses come in any order (parallel writes are committed together); each id once.
     // Besides the responses, only notifications (the log line of the successful add_item).
     expect(messages.filter((message) => message.id === undefined).map((message: any) => message.method)).toEqual(["notifications/message"]);
-    expect(messages.filter((message) => message.id !== undefined).map((message) => message.id).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      messages
+        .filter((message) => message.id !== undefined)
+        .map((message) => message.id)
+        .sort(),
+    ).toEqual([1, 2, 3, 4, 5]);
     const byId = (id: number) => messages.find((message) => message.id === id)!;
     expect(byId(3).result).toMatchObject({ isError: true, structuredContent: { reason: "invalid_input" } });
     expect(byId(4).result).toMatchObject({ isError: true, structuredContent: { reason: "not_found" } });

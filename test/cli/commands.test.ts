@@ -40,7 +40,9 @@ describe("people's commands", () => {
     const reply = await runCommand(["release", "Typed by hand", "--force", "--reason", "carol left"], { HFS_ROOT: root }, "/");
     expect(reply).toEqual({ code: 0, text: 'Released "Typed by hand" (line 5), which carol held.' });
     expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toBe(BOARD.replace(" [IP:carol]", ""));
-    expect(await readFile(join(root, ".hfs", "log.md"), "utf8")).toMatch(/^- \S+ person force-release "Typed by hand" from carol because "carol left"$/m);
+    expect(await readFile(join(root, ".hfs", "log.md"), "utf8")).toMatch(
+      /^- \S+ person force-release "Typed by hand" from carol because "carol left"$/m,
+    );
   });
 
   it("refuses a release without --force or --reason, or of an unclaimed item, and changes nothing", async () => {

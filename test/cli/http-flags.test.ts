@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCli, USAGE, type ParsedCli } from "../../src/cli/options.js";
+import { type ParsedCli, parseCli, USAGE } from "../../src/cli/options.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
 const VERSION = "9.8.7";
@@ -47,7 +47,10 @@ describe("parseCli --http", () => {
       kind: "tokens",
       tokens: [{ token: TOKEN, agentId: "alpha" }],
     });
-    expect(http(parseCli(["--http", "0"], { HFS_TOKEN: TOKEN }, cwd, VERSION)).access).toEqual({ kind: "tokens", tokens: [{ token: TOKEN }] });
+    expect(http(parseCli(["--http", "0"], { HFS_TOKEN: TOKEN }, cwd, VERSION)).access).toEqual({
+      kind: "tokens",
+      tokens: [{ token: TOKEN }],
+    });
     expect(http(parseCli(["--http", "0", "--token", OTHER], { HFS_TOKEN: TOKEN }, cwd, VERSION)).access).toEqual({
       kind: "tokens",
       tokens: [{ token: OTHER }],
@@ -77,7 +80,10 @@ describe("parseCli --http", () => {
   it("generates a token when none is configured; --no-auth only on loopback, and never with --token", async () => {
     const cwd = await tempRoot();
     expect(http(parseCli(["--http", "0"], {}, cwd, VERSION)).access).toEqual({ kind: "generate" });
-    expect(http(parseCli(["--http", "0", "--no-auth", "--agent-id", "alpha"], {}, cwd, VERSION)).access).toEqual({ kind: "none", agentId: "alpha" });
+    expect(http(parseCli(["--http", "0", "--no-auth", "--agent-id", "alpha"], {}, cwd, VERSION)).access).toEqual({
+      kind: "none",
+      agentId: "alpha",
+    });
     // The flag wins over tokens in the environment.
     expect(http(parseCli(["--http", "[::1]:0", "--no-auth"], { HFS_TOKEN: TOKEN }, cwd, VERSION)).access).toEqual({ kind: "none" });
     for (const listen of ["0.0.0.0:0", "192.168.1.5:7777", "[::]:7777", "board.lan:7777"]) {
@@ -101,12 +107,15 @@ describe("parseCli --http", () => {
 
   it("refuses --agent-id with only HFS_TOKENS (which token would it be?)", async () => {
     const cwd = await tempRoot();
-    expect(refusal(parseCli(["--http", "0", "--agent-id", "alpha"], { HFS_TOKENS: `${TOKEN}=bravo` }, cwd, VERSION))).toContain("--agent-id");
+    expect(refusal(parseCli(["--http", "0", "--agent-id", "alpha"], { HFS_TOKENS: `${TOKEN}=bravo` }, cwd, VERSION))).toContain(
+      "--agent-id",
+    );
   });
 
   it("takes extra host names from --allowed-hosts, else HFS_ALLOWED_HOSTS", async () => {
     const cwd = await tempRoot();
-    const parse = (argv: string[], env: Record<string, string>) => http(parseCli(["--http", "0", "--token", TOKEN, ...argv], env, cwd, VERSION));
+    const parse = (argv: string[], env: Record<string, string>) =>
+      http(parseCli(["--http", "0", "--token", TOKEN, ...argv], env, cwd, VERSION));
     expect(parse(["--allowed-hosts", "Board.LAN, 10.0.0.5,[fe80::1]"], { HFS_ALLOWED_HOSTS: "x.test" }).allowedHosts).toEqual([
       "board.lan",
       "10.0.0.5",

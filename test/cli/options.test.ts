@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCli, USAGE, type ParsedCli } from "../../src/cli/options.js";
+import { type ParsedCli, parseCli, USAGE } from "../../src/cli/options.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
 const VERSION = "9.8.7";

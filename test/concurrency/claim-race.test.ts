@@ -1,8 +1,8 @@
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, spawnServer, type SpawnedServer, type ToolReply } from "../helpers/clients.js";
+import { call, type SpawnedServer, spawnServer, type ToolReply } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
 const AGENTS = 8;
@@ -127,7 +127,12 @@ describe("claim race across server processes", () => {
     const losses: { agent: string; description: string; reply: ToolReply }[] = attempts.filter((attempt) => attempt.reply.isError);
     expect(losses).toHaveLength(totalCalls - descriptions.length);
     for (const { description, reply } of losses) {
-      expect(reply.data).toMatchObject({ success: false, reason: "not_available", status: "in_progress", claimed_by: winner.get(description) });
+      expect(reply.data).toMatchObject({
+        success: false,
+        reason: "not_available",
+        status: "in_progress",
+        claimed_by: winner.get(description),
+      });
       expect(typeof reply.data.hint).toBe("string");
     }
 
@@ -156,7 +161,9 @@ describe("claim race across server processes", () => {
           }),
       ),
     );
-    console.log(`phase 2: ${phase2.length} complete/release calls in ${(performance.now() - phase2Started).toFixed(0)} ms (servers started in ${spawnMs.toFixed(0)} ms)`);
+    console.log(
+      `phase 2: ${phase2.length} complete/release calls in ${(performance.now() - phase2Started).toFixed(0)} ms (servers started in ${spawnMs.toFixed(0)} ms)`,
+    );
     for (const { tool, description, reply } of phase2) {
       const expected = { success: true, description, line: lineOf.get(description) };
       if (tool === "complete_item") expect(reply.data).toEqual({ ...expected, status: "completed" });

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, spawnServer, type SpawnedServer } from "../helpers/clients.js";
-import { tempRoot } from "../helpers/temp-root.js";
+import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
 import { deadPid } from "../helpers/processes.js";
+import { tempRoot } from "../helpers/temp-root.js";
 
 const WRITERS = 3;
 // 30 kills when the machine is quiet; on a loaded one (a server can take seconds to start) stop starting new
@@ -108,7 +108,12 @@ describe("writers killed at random moments", () => {
         // countdown once it has written something, so kills land anywhere in a stream of writes.
         let onWarm = () => undefined as void;
         const warmed = new Promise<void>((resolve) => (onWarm = resolve));
-        const loop = writeUntilKilled(server, writer, () => killed, () => onWarm());
+        const loop = writeUntilKilled(
+          server,
+          writer,
+          () => killed,
+          () => onWarm(),
+        );
         await Promise.race([warmed, loop]);
         await sleep(Math.random() * 150);
         killed = true;

@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DirLock, LOCK_DIR_NAME, LockTimeoutError, type LockLease } from "../../src/store/index.js";
+import { DirLock, LOCK_DIR_NAME, type LockLease, LockTimeoutError } from "../../src/store/index.js";
 import { call, spawnServer } from "../helpers/clients.js";
-import { tempRoot } from "../helpers/temp-root.js";
 import { entriesBesideParkedLocks } from "../helpers/parked-locks.js";
-import { holdLock, runProgram, type Program } from "../helpers/programs.js";
 import { deadPid, HOST } from "../helpers/processes.js";
+import { holdLock, type Program, runProgram } from "../helpers/programs.js";
+import { tempRoot } from "../helpers/temp-root.js";
 
 const RACE_LOCK = fileURLToPath(new URL("../fixtures/programs/race-lock.mjs", import.meta.url));
 const OTHER_HOST = "other-host.invalid";

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  breaksSections,
-  MEMORY_SECTIONS,
-  memoryTemplate,
-  readMemorySections,
-  writeMemorySection,
-} from "../../src/markdown/index.js";
-import { expectedFiles, expectFile, expectJson, memoryCases, splitLines, type MemoryCase } from "./fixtures.js";
+import { breaksSections, MEMORY_SECTIONS, memoryTemplate, readMemorySections, writeMemorySection } from "../../src/markdown/index.js";
+import { expectedFiles, expectFile, expectJson, type MemoryCase, memoryCases, splitLines } from "./fixtures.js";
 
 const cases = memoryCases();
 
@@ -30,7 +24,10 @@ function sectionLines(text: string, heading: string): string[] {
 }
 
 const operations = cases.flatMap((c) =>
-  c.operations.map((operation) => [`${c.name}: ${operation.append ? "append to" : "replace"} ${operation.section} → ${operation.expected}`, c, operation] as const),
+  c.operations.map(
+    (operation) =>
+      [`${c.name}: ${operation.append ? "append to" : "replace"} ${operation.section} → ${operation.expected}`, c, operation] as const,
+  ),
 );
 
 describe("memoryTemplate", () => {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
   addItem,
+  type Board,
+  type BoardItem,
   claimItem,
   completeItem,
   parseBoard,
   patchBoard,
   releaseItem,
-  type Board,
-  type BoardItem,
 } from "../../src/markdown/index.js";
-import { boardCases, expectedFiles, expectFile, splitLines, type BoardCase, type BoardOperation } from "./fixtures.js";
+import { type BoardCase, type BoardOperation, boardCases, expectedFiles, expectFile, splitLines } from "./fixtures.js";
 
 const cases = boardCases();
 // Parsing is the slow part on a loaded machine; each input is parsed once and its board is only ever read.
@@ -47,7 +47,11 @@ function lineAt(text: string, line: number): string {
   return splitLines(text)[line - 1] ?? "";
 }
 
-const operations = cases.flatMap((c) => c.operations.map((operation) => [`${c.name}: ${operation.op} \`${operation.description}\` → ${operation.expected}`, c, operation] as const));
+const operations = cases.flatMap((c) =>
+  c.operations.map(
+    (operation) => [`${c.name}: ${operation.op} \`${operation.description}\` → ${operation.expected}`, c, operation] as const,
+  ),
+);
 
 describe("board edits on fixture boards", () => {
   it("every fixture names at least one operation, and the suite covers each kind", () => {
@@ -77,7 +81,9 @@ describe("board edits on fixture boards", () => {
 
 const itemsWhere = (keep: (item: BoardItem) => boolean) =>
   cases.flatMap((c) =>
-    boardOf(c).items.filter(keep).map((item) => [`${c.name}:${item.line} \`${item.description}\``, c, item] as const),
+    boardOf(c)
+      .items.filter(keep)
+      .map((item) => [`${c.name}:${item.line} \`${item.description}\``, c, item] as const),
   );
 const available = itemsWhere((item) => item.status === "available");
 const open = itemsWhere((item) => item.status !== "completed");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MarkdownLimitError, parseBoard, PARSE_LIMITS } from "../../src/markdown/index.js";
+import { MarkdownLimitError, PARSE_LIMITS, parseBoard } from "../../src/markdown/index.js";
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => `- [ ] item ${i}`).join("\n");
 
@@ -17,7 +17,11 @@ describe("parse limits", () => {
     ["one line too many", `${items(PARSE_LIMITS.lines)}\n`, /more than 25,000 lines/],
     ["a 5 MiB run of blank lines", "# S\n" + "\n".repeat(5 * 1024 * 1024 - 8), /more than 25,000 lines/],
     ["a lone-CR board one line too long", "x\r".repeat(PARSE_LIMITS.lines), /more than 25,000 lines/],
-    ["one heading too many", Array.from({ length: PARSE_LIMITS.headings + 1 }, (_, i) => `## H${i}`).join("\n"), /more than 1,000 headings/],
+    [
+      "one heading too many",
+      Array.from({ length: PARSE_LIMITS.headings + 1 }, (_, i) => `## H${i}`).join("\n"),
+      /more than 1,000 headings/,
+    ],
     ["setext headings counted too", Array.from({ length: PARSE_LIMITS.headings + 1 }, (_, i) => `H${i}\n===`).join("\n"), /headings/],
     ["1,000 nested list levels", Array.from({ length: 1000 }, (_, i) => `${"  ".repeat(i)}- [ ] level ${i}`).join("\n"), /line 65 nests/],
     [

@@ -44,8 +44,7 @@ describe("patchBoard", () => {
     for (let round = 0; round < 3; round++) {
       for (const item of parseBoard(text).items) {
         const current = board.items.find((it) => it.line === item.line)!;
-        const next =
-          current.status === "available" ? claimItem(text, board, current, `a${round}`) : releaseItem(text, board, current);
+        const next = current.status === "available" ? claimItem(text, board, current, `a${round}`) : releaseItem(text, board, current);
         const patched = patchBoard(text, board, next)!;
         expect(patched).toEqual(parseBoard(next));
         text = next;
@@ -85,7 +84,15 @@ describe("patchBoard across several agents' edits", () => {
     const board = parseBoard(original);
     // Seven "other agents" each claim or complete an item, without this process looking in between.
     let text = original;
-    for (const [n, agent] of [[3, "a1"], [17, "a2"], [20, "a3"], [33, "a4"], [41, "a5"], [52, "a6"], [59, "a7"]] as const) {
+    for (const [n, agent] of [
+      [3, "a1"],
+      [17, "a2"],
+      [20, "a3"],
+      [33, "a4"],
+      [41, "a5"],
+      [52, "a6"],
+      [59, "a7"],
+    ] as const) {
       const fresh = parseBoard(text);
       const item = fresh.items[n]!;
       text = n % 2 ? claimItem(text, fresh, item, agent) : completeItem(text, fresh, item);

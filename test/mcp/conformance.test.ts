@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI_PATH } from "../helpers/clients.js";
+import { type Finished, runToEnd } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
-import { runToEnd, type Finished } from "../helpers/programs.js";
 import { startHttpServer } from "./http/support.js";
 
 // The official MCP conformance suite, installed as a dev dependency (nothing is fetched), against the built

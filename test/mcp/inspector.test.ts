@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../../src/mcp/tools/index.js";
 import { CLI_PATH } from "../helpers/clients.js";
+import { type Finished, runToEnd } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
-import { runToEnd, type Finished } from "../helpers/programs.js";
 
 // The README's Inspector commands, run as written but against the installed dev dependency (no npx, nothing
 // fetched): `inspector --cli <server command> --method ...`.
@@ -44,7 +44,14 @@ describe("MCP Inspector 2.12.0 --cli against the built stdio server", () => {
     await writeFile(join(root, ".hfs", "state.md"), "# Board\n\n- [ ] Build auth\n- [ ] Write docs [IP:bravo]\n- [x] Plan\n");
     const server = ["--root", root, "--agent-id", "alpha"];
 
-    const run = await inspector(server, ["--method", "tools/call", "--tool-name", "get_work_items", "--tool-args-json", '{"status":"available"}']);
+    const run = await inspector(server, [
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "get_work_items",
+      "--tool-args-json",
+      '{"status":"available"}',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { isError?: boolean; content: Array<{ type: string; text: string }>; structuredContent: any };
     expect(result.isError ?? false).toBe(false);
@@ -71,6 +78,8 @@ describe("MCP Inspector 2.12.0 --cli against the built stdio server", () => {
       result: { isError: true, structuredContent: { success: false, reason: "not_available", claimed_by: "bravo" } },
     });
     // Neither call wrote anything.
-    expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toBe("# Board\n\n- [ ] Build auth\n- [ ] Write docs [IP:bravo]\n- [x] Plan\n");
+    expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toBe(
+      "# Board\n\n- [ ] Build auth\n- [ ] Write docs [IP:bravo]\n- [x] Plan\n",
+    );
   });
 });

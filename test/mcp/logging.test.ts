@@ -1,9 +1,9 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ErrorCode, LATEST_PROTOCOL_VERSION, LoggingMessageNotificationSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { ErrorCode, LATEST_PROTOCOL_VERSION, LoggingMessageNotificationSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { call, CLI_PATH } from "../helpers/clients.js";
+import { CLI_PATH, call } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { connect, eventually } from "./resources/support.js";
 
@@ -134,7 +134,12 @@ describe("logging", () => {
 
     const messages = lines().map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; method?: string; params?: any });
     expect(messages.every((message) => message.jsonrpc === "2.0")).toBe(true);
-    expect(messages.filter((message) => message.id !== undefined).map((message) => message.id).sort()).toEqual([1, 2, 3, 4]);
+    expect(
+      messages
+        .filter((message) => message.id !== undefined)
+        .map((message) => message.id)
+        .sort(),
+    ).toEqual([1, 2, 3, 4]);
     expect(messages.filter((message) => message.id === undefined)).toEqual([
       {
         jsonrpc: "2.0",

@@ -1,19 +1,19 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { LATEST_PROTOCOL_VERSION, ListRootsRequestSchema, type Root } from "@modelcontextprotocol/sdk/types.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { LATEST_PROTOCOL_VERSION, ListRootsRequestSchema, type Root } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { firstUsableRoot } from "../../src/mcp/roots.js";
-import { call, CLI_PATH, spawnServer } from "../helpers/clients.js";
+import { CLI_PATH, call, spawnServer } from "../helpers/clients.js";
 import { PARKED_LOCK } from "../helpers/parked-locks.js";
-import { holdLock } from "./tools/support.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { connect, eventually, UpdateLog } from "./resources/support.js";
+import { holdLock } from "./tools/support.js";
 
 const fileRoot = (path: string, name?: string): Root => ({ uri: pathToFileURL(path).href, ...(name ? { name } : {}) });
 
@@ -39,11 +39,7 @@ describe("client roots (in process)", () => {
   it("serves the client's first file:// root that is an existing folder, not the fallback root", async () => {
     const [fallback, chosen, second] = [await tempRoot(), await tempRoot(), await tempRoot()];
     // (Only file:// roots: the SDK refuses a roots/list answer holding any other URI, as the spec requires.)
-    const roots = rootsClient([
-      fileRoot(join(chosen, "missing")),
-      fileRoot(chosen, "project"),
-      fileRoot(second),
-    ]);
+    const roots = rootsClient([fileRoot(join(chosen, "missing")), fileRoot(chosen, "project"), fileRoot(second)]);
     const client = await connect({ root: fallback, agentId: "alpha", followClientRoots: true }, roots.options, roots.prepare);
     expect((await call(client, "add_item", { description: "Build auth" })).data).toMatchObject({ success: true });
     expect(await boardText(chosen)).toContain("- [ ] Build auth");
@@ -91,7 +87,11 @@ describe("client roots (in process)", () => {
   it("lets a call that started before a switch finish on the old root; the old root's lock goes only after it", async () => {
     const [fallback, first, next] = [await tempRoot(), await tempRoot(), await tempRoot()];
     const roots = rootsClient([fileRoot(first)]);
-    const client = await connect({ root: fallback, agentId: "alpha", followClientRoots: true, lockTimeoutMs: 20_000 }, roots.options, roots.prepare);
+    const client = await connect(
+      { root: fallback, agentId: "alpha", followClientRoots: true, lockTimeoutMs: 20_000 },
+      roots.options,
+      roots.prepare,
+    );
     await call(client, "add_item", { description: "Before" });
     const releaseLock = await holdLock(first); // another process holds the first root's lock
     const slow = call(client, "add_item", { description: "Slow" });
@@ -212,7 +212,12 @@ describe("client roots (the built server)", () => {
     expect(stderr).toContain("--root");
     expect(stderr).toContain("offers no roots");
     // stdout carried the protocol only: the initialize response.
-    expect(stdout.trim().split("\n").map((line) => (JSON.parse(line) as { id?: number }).id)).toEqual([1]);
+    expect(
+      stdout
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { id?: number }).id),
+    ).toEqual([1]);
   });
 
   it("prefers the client's root over the working directory, and --root and HFS_ROOT over the client's root", async () => {

@@ -1,6 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { readFile } from "node:fs/promises";
 import { describe, expect, it, vi } from "vitest";
 import { call, inMemoryClient } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
@@ -134,7 +134,10 @@ describe("instructions", () => {
     const client = await inMemoryClient({ root: await tempRoot() });
     const instructions = client.getInstructions() ?? "";
     const at = ["get_work_items", "claim_item", "complete_item", "release_item"].map((name) => instructions.indexOf(name));
-    expect(at.every((index) => index >= 0), instructions).toBe(true);
+    expect(
+      at.every((index) => index >= 0),
+      instructions,
+    ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 });
@@ -158,7 +161,9 @@ describe("what a model reads", () => {
     const { tools } = await client.listTools();
     const seen = JSON.stringify(tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })));
     const size = seen.length + (client.getInstructions() ?? "").length;
-    console.log(`FIGURES tools/list: ${seen.length} characters of tools + ${(client.getInstructions() ?? "").length} of instructions = ${size}`);
+    console.log(
+      `FIGURES tools/list: ${seen.length} characters of tools + ${(client.getInstructions() ?? "").length} of instructions = ${size}`,
+    );
     expect(size).toBeLessThan(6_000);
     expect(seen).not.toContain("9007199254740991");
   });

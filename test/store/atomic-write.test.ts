@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { chmod, mkdir, readdir, readFile, lstat, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeFileAtomic } from "../../src/store/index.js";

@@ -2,9 +2,9 @@ import { mkdir, readdir, rename, stat, utimes, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { DirLock, LOCK_DIR_NAME, LockTimeoutError, TURN_DIR_NAME, type LockLease } from "../../src/store/index.js";
-import { tempRoot } from "../helpers/temp-root.js";
+import { DirLock, LOCK_DIR_NAME, type LockLease, LockTimeoutError, TURN_DIR_NAME } from "../../src/store/index.js";
 import { deadPid, HOST } from "../helpers/processes.js";
+import { tempRoot } from "../helpers/temp-root.js";
 
 async function hfsDir(): Promise<string> {
   const dir = join(await tempRoot(), ".hfs");
@@ -172,7 +172,13 @@ describe("DirLock", () => {
 describe("DirLock turns: a waiter that has waited long enough goes next", () => {
   /** Whether `promise` has settled, without waiting for it. */
   async function settled(promise: Promise<unknown>): Promise<boolean> {
-    return Promise.race([promise.then(() => true, () => true), sleep(0).then(() => false)]);
+    return Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      sleep(0).then(() => false),
+    ]);
   }
 
   it("hands a released lock to the waiter holding the turn, not to one that arrived later, then gives the turn back", async () => {
@@ -246,7 +252,10 @@ describe("DirLock turns: a waiter that has waited long enough goes next", () => 
     await writeFile(join(turnDir, `owner~${process.pid}~${HOST}~0123456789abcdef`), "");
     expect(lock.removeDeadTurn()).toBe(false);
     expect(await readdir(turnDir)).toHaveLength(1);
-    await rename(join(turnDir, `owner~${process.pid}~${HOST}~0123456789abcdef`), join(turnDir, `owner~${deadPid()}~${HOST}~0123456789abcdef`));
+    await rename(
+      join(turnDir, `owner~${process.pid}~${HOST}~0123456789abcdef`),
+      join(turnDir, `owner~${deadPid()}~${HOST}~0123456789abcdef`),
+    );
     expect(lock.removeDeadTurn()).toBe(true);
     expect(await readdir(dir)).toEqual([]);
   });

@@ -2,17 +2,9 @@ import { writeFileSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ConcurrentEditError,
-  DirLock,
-  FileError,
-  LockTimeoutError,
-  MAX_FILE_BYTES,
-  Store,
-  type Decision,
-} from "../../src/store/index.js";
-import { tempRoot } from "../helpers/temp-root.js";
+import { ConcurrentEditError, type Decision, DirLock, FileError, LockTimeoutError, MAX_FILE_BYTES, Store } from "../../src/store/index.js";
 import { entriesBesideParkedLocks, PARKED_LOCK } from "../helpers/parked-locks.js";
+import { tempRoot } from "../helpers/temp-root.js";
 
 function storeAt(root: string, lockTimeoutMs = 5000): Store {
   return new Store({ root, lockTimeoutMs });
@@ -120,9 +112,7 @@ describe("Store.update", () => {
     const store = storeAt(root);
     await mkdir(store.paths.hfsDir);
     await writeFile(store.paths.stateFile, "- [ ] small\n");
-    const error = await errorOf(
-      store.update(store.paths.stateFile, () => ({ result: undefined, write: "a".repeat(MAX_FILE_BYTES + 1) })),
-    );
+    const error = await errorOf(store.update(store.paths.stateFile, () => ({ result: undefined, write: "a".repeat(MAX_FILE_BYTES + 1) })));
     expect(error).toBeInstanceOf(FileError);
     expect((error as FileError).problem).toBe("too_large");
     expect(await readFile(store.paths.stateFile, "utf8")).toBe("- [ ] small\n");

@@ -2,8 +2,8 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { removeOrphanTempFiles } from "../../src/store/index.js";
-import { tempRoot } from "../helpers/temp-root.js";
 import { deadPid } from "../helpers/processes.js";
+import { tempRoot } from "../helpers/temp-root.js";
 
 describe("removeOrphanTempFiles", () => {
   it("removes temp files of dead writers and keeps those of live writers and every other file", async () => {

@@ -1,9 +1,9 @@
-import { readdir, readFile, writeFile, mkdir } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, spawnServer, type SpawnedServer } from "../helpers/clients.js";
+import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { leftovers, TEMP_NAME } from "./hfs-leftovers.js";
 import { pick } from "./scale.js";
@@ -123,7 +123,10 @@ const smallBoard: Board = {
       items.set(description, state);
     }
     // The real parser agrees with the line-level reading.
-    const parsed = parseBoard(text).items.map((item) => [item.description, item.status === "completed" ? "completed" : item.claimedBy ? `in_progress:${item.claimedBy}` : "available"]);
+    const parsed = parseBoard(text).items.map((item) => [
+      item.description,
+      item.status === "completed" ? "completed" : item.claimedBy ? `in_progress:${item.claimedBy}` : "available",
+    ]);
     if (JSON.stringify(parsed) !== JSON.stringify([...items])) return "parseBoard disagrees with the line-level reading";
     return items;
   },
@@ -164,7 +167,8 @@ const largeBoard: Board = {
       }
       const match = ITEM.exec(line);
       const state = match ? stateOf(match[1]!, match[3]) : undefined;
-      if (!match || state === undefined || `- [ ] ${match[2]}` !== seed) return `line ${i + 1} is no version of its item: \`${line.slice(0, 80)}\``;
+      if (!match || state === undefined || `- [ ] ${match[2]}` !== seed)
+        return `line ${i + 1} is no version of its item: \`${line.slice(0, 80)}\``;
       items.set(match[2]!, state);
     }
     return items;
@@ -248,7 +252,9 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
     const allowed = track.states.slice(ackedBefore, issuedAfter + 1);
     if (!allowed.includes(observed)) {
       figures.lost++;
-      problems.push(`${what}: the file says \`${observed}\`, but after the acknowledged \`${track.states[ackedBefore]}\` only ${JSON.stringify(allowed)} are possible`);
+      problems.push(
+        `${what}: the file says \`${observed}\`, but after the acknowledged \`${track.states[ackedBefore]}\` only ${JSON.stringify(allowed)} are possible`,
+      );
     }
     if (!deadBefore) return;
     if (track.frozen === undefined) track.frozen = observed;
@@ -264,7 +270,9 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
     const ackedItems = new Map([...items].map(([description, track]) => [description, { acked: track.acked, dead: track.dead }]));
     const ackedMemories = memories.map((track) => track.acked);
     const boardBytes = await readFile(join(hfsDir, "state.md"));
-    const memoryBytes = await Promise.all(memories.map((_, writer) => readFile(join(hfsDir, "agents", `agent-${writer}.md`)).catch(() => null)));
+    const memoryBytes = await Promise.all(
+      memories.map((_, writer) => readFile(join(hfsDir, "agents", `agent-${writer}.md`)).catch(() => null)),
+    );
 
     const read = board.read(boardBytes);
     if (typeof read === "string") {
@@ -291,7 +299,9 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
         }
         if (!match || match[1] !== `agent-${writer}`) {
           figures.torn++;
-          problems.push(`agents/agent-${writer}.md (${bytes.length} bytes) is no complete version: \`${bytes.toString("utf8").slice(0, 200)}\``);
+          problems.push(
+            `agents/agent-${writer}.md (${bytes.length} bytes) is no complete version: \`${bytes.toString("utf8").slice(0, 200)}\``,
+          );
           return;
         }
         observed = match[2]!.replace(/^w\d+ /, "");
@@ -302,7 +312,13 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
   }
 
   // One process's life: write without pause until killed (or until the phase has issued all its writes).
-  async function writeLoop(server: SpawnedServer, writer: number, touched: Set<Track>, killed: () => boolean, warm: () => void): Promise<void> {
+  async function writeLoop(
+    server: SpawnedServer,
+    writer: number,
+    touched: Set<Track>,
+    killed: () => boolean,
+    warm: () => void,
+  ): Promise<void> {
     const agent = `agent-${writer}`;
     let current: { description: string; stage: "add" | "claim" | "finish" } | undefined;
     let op = 0;
@@ -321,7 +337,12 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
         let next: State;
         if (++op % 5 === 0) {
           const n = nextNote[writer]!++;
-          [tool, args, track, next] = ["update_agent_memory", { section: "scratchpad", content: `w${writer} note ${n}` }, memories[writer]!, `note ${n}`];
+          [tool, args, track, next] = [
+            "update_agent_memory",
+            { section: "scratchpad", content: `w${writer} note ${n}` },
+            memories[writer]!,
+            `note ${n}`,
+          ];
         } else {
           if (current === undefined) {
             if (board.adds) {
@@ -357,7 +378,12 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
         figures.acked++;
         if (tool === "claim_item") figures.ackedClaims++;
         if (tool !== "update_agent_memory" && current) {
-          current = current.stage === "add" ? { ...current, stage: "claim" } : current.stage === "claim" ? { ...current, stage: "finish" } : undefined;
+          current =
+            current.stage === "add"
+              ? { ...current, stage: "claim" }
+              : current.stage === "claim"
+                ? { ...current, stage: "finish" }
+                : undefined;
         }
         warm();
       }
@@ -382,7 +408,13 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
     let onWarm = () => undefined as void;
     const warmed = new Promise<void>((resolve) => (onWarm = resolve));
     const touched = new Set<Track>();
-    const loop = writeLoop(server, writer, touched, () => killed, () => onWarm());
+    const loop = writeLoop(
+      server,
+      writer,
+      touched,
+      () => killed,
+      () => onWarm(),
+    );
     // A fresh process's first call is slow (cold code, the parse, perhaps a dead writer's lock to take over):
     // count down to the kill from its first acknowledged write, so kills land anywhere in a stream of writes.
     await Promise.race([warmed, loop]);

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, fstatSync, ftruncateSync, openSync, statfsSync, writeSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { call, spawnServer, type SpawnedServer } from "../helpers/clients.js";
+import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { snapshotTree } from "../mcp/tools/support.js";
 import { leftovers, withoutParkedLocks } from "./hfs-leftovers.js";

@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, spawnServer, type SpawnedServer } from "../helpers/clients.js";
+import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { pick } from "./scale.js";
 
@@ -289,7 +289,9 @@ function report(run: Awaited<ReturnType<typeof race>>): void {
   }
   for (const n of run.accounting.overwritten) {
     const save = run.saves.find((s) => s.n === n);
-    console.log(`human edit overwritten: Note ${n}, saved ${save?.how} at ${save?.savedAt.toFixed(1)} (read at ${save?.readAt.toFixed(1)})`);
+    console.log(
+      `human edit overwritten: Note ${n}, saved ${save?.how} at ${save?.savedAt.toFixed(1)} (read at ${save?.readAt.toFixed(1)})`,
+    );
   }
 }
 
@@ -319,7 +321,16 @@ describe("the accounting the editor runs are judged by", () => {
     expect(account(board("- [ ] a1 tâche 001", "Note 1"), [save(0, 5, free)], []).overwritten).toEqual([1]);
     const notFound: AgentCall = { ...claim, start: 30, end: 40, ok: false, reason: "not_found" };
     expect(account(claimed, [], [claim, notFound]).unexplainedFailures).toEqual([notFound]);
-    const release: AgentCall = { agent: "agent-1", op: "release", item: "a1 tâche 001", start: 30, end: 40, ok: false, reason: "not_owner", claimedBy: null };
+    const release: AgentCall = {
+      agent: "agent-1",
+      op: "release",
+      item: "a1 tâche 001",
+      start: 30,
+      end: 40,
+      ok: false,
+      reason: "not_owner",
+      claimedBy: null,
+    };
     expect(account(free, [], [claim, release]).unexplainedFailures).toEqual([release]);
     expect(account(free, [save(15, 25, free)], [claim, release]).unexplainedFailures).toEqual([]);
   });
@@ -398,7 +409,8 @@ describe("an unlocked editor saving state.md while agents work", () => {
 });
 
 describe("a write arriving while an in-place save is half done (file truncated, new bytes not yet written)", () => {
-  const before = "# Shared State\n\n## Available Work Items\n\n- [ ] Build auth [IP:agent-2]\n- [ ] Write docs\n\n## Notes\n\nA person's note.\n";
+  const before =
+    "# Shared State\n\n## Available Work Items\n\n- [ ] Build auth [IP:agent-2]\n- [ ] Write docs\n\n## Notes\n\nA person's note.\n";
   const saved = before.replace("A person's note.", "A person's note, edited.");
 
   /**
@@ -428,7 +440,9 @@ describe("a write arriving while an in-place save is half done (file truncated, 
 
   it("add_item does not replace the board with one built on the empty file: the person's save survives", async () => {
     const { reply, final, answeredEarly } = await callDuringSave("add_item", { description: "Add rate limiting" });
-    console.log(`half-done save, add_item: answered ${answeredEarly ? "while the file was truncated" : "after the save"}: ${JSON.stringify(reply.data)}; file afterwards:\n${final}`);
+    console.log(
+      `half-done save, add_item: answered ${answeredEarly ? "while the file was truncated" : "after the save"}: ${JSON.stringify(reply.data)}; file afterwards:\n${final}`,
+    );
     // The person's whole save is there; the agent's item, if acknowledged, too.
     expect(final.replace("- [ ] Add rate limiting\n", "")).toBe(saved);
     if (reply.data.success) expect(final).toBe(saved.replace("- [ ] Write docs\n", "- [ ] Write docs\n- [ ] Add rate limiting\n"));
@@ -436,7 +450,9 @@ describe("a write arriving while an in-place save is half done (file truncated, 
 
   it("claim_item does not answer not_found for an item every saved version holds", async () => {
     const { reply, final, answeredEarly } = await callDuringSave("claim_item", { description: "Write docs" });
-    console.log(`half-done save, claim_item: answered ${answeredEarly ? "while the file was truncated" : "after the save"}: ${JSON.stringify(reply.data)}`);
+    console.log(
+      `half-done save, claim_item: answered ${answeredEarly ? "while the file was truncated" : "after the save"}: ${JSON.stringify(reply.data)}`,
+    );
     expect(reply.data.reason).not.toBe("not_found");
     if (reply.data.success) expect(final).toBe(saved.replace("- [ ] Write docs", "- [ ] Write docs [IP:agent-1]"));
     else expect(final).toBe(saved);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -215,7 +215,9 @@ describe("graceful stop with writes queued and in flight", () => {
           const exitMs = performance.now() - releasedAt;
           // Every write queued before the stop was finished, not dropped.
           expect(present).toBe(WRITES);
-          figures.push(`round ${round + 1}: ${present}/${WRITES} written after the stop, ${answered} answered, ${leftovers} leftovers, exit 0 ${exitMs.toFixed(0)} ms after the lock was freed`);
+          figures.push(
+            `round ${round + 1}: ${present}/${WRITES} written after the stop, ${answered} answered, ${leftovers} leftovers, exit 0 ${exitMs.toFixed(0)} ms after the lock was freed`,
+          );
         }
         console.log(
           `FIGURES graceful-stop (${how}, writes queued behind a lock): board ${(Buffer.byteLength(original) / 2 ** 20).toFixed(2)} MiB, ` +

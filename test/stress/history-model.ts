@@ -49,7 +49,11 @@ export function stateKey(state: ItemState): string {
 }
 
 /** The model's step: the reply the server must give in `state`, and the state after. */
-export function expectedStep(state: ItemState, call: Pick<Call, "agent" | "op">, item: ItemInfo): { reply: Record<string, unknown>; next: ItemState } {
+export function expectedStep(
+  state: ItemState,
+  call: Pick<Call, "agent" | "op">,
+  item: ItemInfo,
+): { reply: Record<string, unknown>; next: ItemState } {
   const { agent, op } = call;
   const { description, line } = item;
   if (state.status === "completed") {
@@ -172,7 +176,10 @@ export function checkHistory(
     const shown = () =>
       [...history]
         .sort((a, b) => a.start - b.start)
-        .map((c) => `  [${(c.start - t0).toFixed(2)}, ${(c.end - t0).toFixed(2)}] ${c.agent} ${c.op} → ${JSON.stringify("data" in c.reply ? c.reply.data : c.reply)}`)
+        .map(
+          (c) =>
+            `  [${(c.start - t0).toFixed(2)}, ${(c.end - t0).toFixed(2)}] ${c.agent} ${c.op} → ${JSON.stringify("data" in c.reply ? c.reply.data : c.reply)}`,
+        )
         .join("\n");
     if (!verdict.linearizable) {
       violations.push({ item: name, kind: "not_linearizable", detail: `no order of these calls fits the model:\n${shown()}` });

@@ -2,9 +2,9 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, spawnServer, type SpawnedServer } from "../helpers/clients.js";
+import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
-import { AVAILABLE, checkHistory, checkItem, type Call, type ItemInfo, type ItemState, type Op } from "./history-model.js";
+import { AVAILABLE, type Call, checkHistory, checkItem, type ItemInfo, type ItemState, type Op } from "./history-model.js";
 import { pick } from "./scale.js";
 
 const AGENTS = 8;
@@ -73,7 +73,14 @@ describe("history checker (the model the stress run is judged by)", () => {
     isError: true,
     data: { success: false, reason, message: "m", hint: "h", ...extra },
   });
-  const at = (agent: string, op: Op, start: number, end: number, reply: Call["reply"]): Call => ({ agent, op, item: "Build it", start, end, reply });
+  const at = (agent: string, op: Op, start: number, end: number, reply: Call["reply"]): Call => ({
+    agent,
+    op,
+    item: "Build it",
+    start,
+    end,
+    reply,
+  });
 
   it("accepts a sequential history and reports the one final state", () => {
     const verdict = checkItem(
@@ -159,7 +166,9 @@ describe("contention history across server processes", () => {
       const { text: original, items } = historyBoard(ITEMS);
       await mkdir(join(root, ".hfs"));
       await writeFile(stateFile, original);
-      expect(parseBoard(original).items.map((i) => [i.description, i.line])).toEqual([...items.values()].map((i) => [i.description, i.line]));
+      expect(parseBoard(original).items.map((i) => [i.description, i.line])).toEqual(
+        [...items.values()].map((i) => [i.description, i.line]),
+      );
 
       const agents = Array.from({ length: AGENTS }, (_, i) => `agent-${i + 1}`);
       const servers: SpawnedServer[] = await Promise.all(agents.map((id) => spawnServer(["--root", root, "--agent-id", id])));
@@ -226,13 +235,17 @@ describe("contention history across server processes", () => {
           }
         }
       }
-      const counts = [...tally].sort().map(([key, n]) => `${key} ${n}`).join(", ");
+      const counts = [...tally]
+        .sort()
+        .map(([key, n]) => `${key} ${n}`)
+        .join(", ");
       console.log(
         `FIGURES history: ${AGENTS} agents x ${ITEMS} items, calls ${history.length} in ${wallMs.toFixed(0)} ms ` +
           `(${((history.length / wallMs) * 1000).toFixed(0)} ops/s), violations ${violations.length}, ` +
           `same-item overlapping call pairs ${overlapping}, checker ${explored} states in ${checkMs.toFixed(0)} ms, seed ${seed}; ${counts}`,
       );
-      for (const violation of violations.slice(0, 5)) console.log(`violation on \`${violation.item}\` (${violation.kind}): ${violation.detail}`);
+      for (const violation of violations.slice(0, 5))
+        console.log(`violation on \`${violation.item}\` (${violation.kind}): ${violation.detail}`);
 
       expect(history).toHaveLength(AGENTS * CALLS_PER_AGENT);
       expect(violations).toEqual([]);
@@ -241,7 +254,8 @@ describe("contention history across server processes", () => {
       expect(states.size).toBe(items.size);
       // The run did what it is meant to test: contended items, and every kind of state change.
       expect(overlapping).toBeGreaterThan(0);
-      for (const key of ["claim ok", "complete ok", "release ok", "claim not_available"]) expect(tally.get(key) ?? 0, key).toBeGreaterThan(0);
+      for (const key of ["claim ok", "complete ok", "release ok", "claim not_available"])
+        expect(tally.get(key) ?? 0, key).toBeGreaterThan(0);
     },
     pick(120_000, 900_000),
   );

@@ -1,12 +1,12 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { CLI_PATH, spawnServer, type SpawnedServer, type ToolReply } from "../helpers/clients.js";
+import { CLI_PATH, type SpawnedServer, spawnServer, type ToolReply } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { snapshotTree } from "../mcp/tools/support.js";
 import { leftovers, withoutParkedLocks } from "./hfs-leftovers.js";
@@ -22,7 +22,8 @@ import { leftovers, withoutParkedLocks } from "./hfs-leftovers.js";
  */
 
 const CALL_BOUND_MS = 10_000;
-const NORMAL_BOARD = "# Shared State\n\n## Available Work Items\n\n- [ ] Build auth\n- [ ] Write tests [IP:alpha]\n\n## In Progress\n\n## Completed\n";
+const NORMAL_BOARD =
+  "# Shared State\n\n## Available Work Items\n\n- [ ] Build auth\n- [ ] Write tests [IP:alpha]\n\n## In Progress\n\n## Completed\n";
 const ALPHA_MEMORY = "# Agent Memory: alpha\n\n## Scratchpad\n\n## Subtasks\n\n## Notes\n\nkeep me\n";
 
 const figures = { cases: 0, calls: 0, wrongReason: 0, filesChanged: 0, overBound: 0, maxCallMs: 0 };
@@ -79,7 +80,11 @@ async function layout(): Promise<Layout> {
 }
 
 /** A tool call that must be answered within the bound; a timeout or a dropped connection is reported, not thrown. */
-async function timedCall(client: Client, tool: string, args: Record<string, unknown>): Promise<{ reply?: ToolReply; error?: string; ms: number }> {
+async function timedCall(
+  client: Client,
+  tool: string,
+  args: Record<string, unknown>,
+): Promise<{ reply?: ToolReply; error?: string; ms: number }> {
   const started = performance.now();
   try {
     const result = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: CALL_BOUND_MS })) as CallToolResult;
@@ -290,7 +295,8 @@ describe("hostile files: someone deletes .hfs/ or its temp-named entries while a
     [
       "every *.hfs-tmp entry in .hfs/ is deleted (a person tidying up)",
       async (hfs: string) => {
-        for (const entry of await readdir(hfs)) if (entry.endsWith(".hfs-tmp")) await rm(join(hfs, entry), { recursive: true, force: true });
+        for (const entry of await readdir(hfs))
+          if (entry.endsWith(".hfs-tmp")) await rm(join(hfs, entry), { recursive: true, force: true });
       },
     ],
   ] as const) {
@@ -345,10 +351,15 @@ const SHAPES: Shape[] = [
     strict: true,
   },
   { name: "not UTF-8 (Latin-1 `Café`)", bytes: () => Buffer.from(`${NORMAL_BOARD}- [ ] Caf\xe9\n`, "latin1"), strict: true },
-  { name: "UTF-16 with a BOM", bytes: () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(NORMAL_BOARD, "utf16le")]), strict: true },
+  {
+    name: "UTF-16 with a BOM",
+    bytes: () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(NORMAL_BOARD, "utf16le")]),
+    strict: true,
+  },
   {
     name: "6 MiB (over the 5 MiB limit)",
-    bytes: () => Buffer.from(NORMAL_BOARD + lines(6 * MiB / 64, (i) => `- [ ] filler item ${String(i).padStart(8, "0")} ${"z".repeat(35)}`)),
+    bytes: () =>
+      Buffer.from(NORMAL_BOARD + lines((6 * MiB) / 64, (i) => `- [ ] filler item ${String(i).padStart(8, "0")} ${"z".repeat(35)}`)),
     strict: true,
   },
   {
@@ -532,16 +543,19 @@ describe("hostile input, through a spawned server: invalid_input, nothing writte
     const srv = await server(l.root);
     const bad: [string, Record<string, unknown>, string | undefined][] = [];
     for (const id of BAD_IDS) {
-      for (const tool of ["claim_item", "complete_item", "release_item"]) bad.push([tool, { description: "Build auth", agent_id: id }, "agent_id"]);
+      for (const tool of ["claim_item", "complete_item", "release_item"])
+        bad.push([tool, { description: "Build auth", agent_id: id }, "agent_id"]);
       bad.push(["update_agent_memory", { section: "notes", content: "pwned", agent_id: id }, "agent_id"]);
       bad.push(["get_agent_memory", { agent_id: id }, "agent_id"]);
     }
     for (const description of BAD_DESCRIPTIONS) {
       bad.push(["add_item", { description }, "description"]);
       if (description === MARKED_DESCRIPTION) continue;
-      for (const tool of ["claim_item", "complete_item", "release_item"]) bad.push([tool, { description, agent_id: "alpha" }, "description"]);
+      for (const tool of ["claim_item", "complete_item", "release_item"])
+        bad.push([tool, { description, agent_id: "alpha" }, "description"]);
     }
-    for (const section of ["Evil\n## Injected", "", "s".repeat(201), "nul \u0000"]) bad.push(["add_item", { description: "Fine", section }, "section"]);
+    for (const section of ["Evil\n## Injected", "", "s".repeat(201), "nul \u0000"])
+      bad.push(["add_item", { description: "Fine", section }, "section"]);
     for (const line of [0, -1, 1.5, "5", null]) bad.push(["claim_item", { description: "Build auth", line, agent_id: "alpha" }, "line"]);
     for (const content of [
       "m".repeat(64 * 1024 + 1),
@@ -569,7 +583,8 @@ describe("hostile input, through a spawned server: invalid_input, nothing writte
     });
     expect((await timedCall(srv.client, "add_item", { description: "d".repeat(500) })).reply?.data).toMatchObject({ success: true });
     expect(
-      (await timedCall(srv.client, "update_agent_memory", { section: "notes", content: "m".repeat(64 * 1024), agent_id: "alpha" })).reply?.data,
+      (await timedCall(srv.client, "update_agent_memory", { section: "notes", content: "m".repeat(64 * 1024), agent_id: "alpha" })).reply
+        ?.data,
     ).toMatchObject({ success: true });
     expect(await readFile(join(l.hfs, "state.md"), "utf8")).toBe(
       NORMAL_BOARD.replace("- [ ] Build auth\n", `- [ ] Build auth [IP:${longest}]\n`).replace(
@@ -637,7 +652,10 @@ describe("a symlink planted at the temp file's name (store level, random source 
         // (A lock directory parked by the previous store would have the same, now predictable, name.)
         for (const entry of await readdir(l.hfs)) if (entry.startsWith(".lock.")) await rm(join(l.hfs, entry), { recursive: true });
         const store = new Store({ root: l.root, lockTimeoutMs: 5000 });
-        await expect(store.update(target, () => ({ result: 1, write: "pwned\n" }))).rejects.toMatchObject({ code: "EEXIST", path: planted });
+        await expect(store.update(target, () => ({ result: 1, write: "pwned\n" }))).rejects.toMatchObject({
+          code: "EEXIST",
+          path: planted,
+        });
         expect(await readFile(target, "utf8")).toBe(NORMAL_BOARD);
         expect(await snapshotTree(l.outside)).toEqual(outsideBefore);
         expect(existsSync(join(l.hfs, ".lock")), "the lock was released").toBe(false);

@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { DirLock, LOCK_DIR_NAME } from "../../src/store/index.js";
 import { call, spawnServer, type ToolReply } from "../helpers/clients.js";
 import { entriesBesideParkedLocks, PARKED_LOCK } from "../helpers/parked-locks.js";
+import { HOST } from "../helpers/processes.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { startLockScript } from "./lock-script.js";
 import { pick } from "./scale.js";
-import { HOST } from "../helpers/processes.js";
 
 const TIMEOUT_MS = 500;
 const BOARD = [
@@ -50,7 +50,9 @@ async function snapshot(dir: string, prefix = ""): Promise<Record<string, string
     if (PARKED_LOCK.test(entry.name)) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) Object.assign(files, await snapshot(path, `${prefix}${entry.name}/`));
-    else files[`${prefix}${entry.name}`] = `${(await readFile(path)).toString("base64")} @${entry.name.startsWith("owner~") ? "" : (await stat(path)).mtimeMs}`;
+    else
+      files[`${prefix}${entry.name}`] =
+        `${(await readFile(path)).toString("base64")} @${entry.name.startsWith("owner~") ? "" : (await stat(path)).mtimeMs}`;
   }
   return files;
 }
@@ -102,7 +104,9 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
         timeouts.push(ms);
       }
       expect(read.reply.data.counts).toEqual({ available: 1, in_progress: 2, completed: 0 });
-      expect(read.reply.data.items.map((item: { description: string; claimed_by: string | null }) => [item.description, item.claimed_by])).toEqual([
+      expect(
+        read.reply.data.items.map((item: { description: string; claimed_by: string | null }) => [item.description, item.claimed_by]),
+      ).toEqual([
         ["Build auth", null],
         ["Write docs", "agent-1"],
         ["Add rate limiting", "agent-2"],
@@ -115,7 +119,10 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
 
       await script.release();
       expect(await readdir(hfsDir)).not.toContain(LOCK_DIR_NAME);
-      expect((await readdir(hfsDir)).filter((name) => name.startsWith(`${LOCK_DIR_NAME}.${script.pid}.`)), "the script's private dir").toEqual([]);
+      expect(
+        (await readdir(hfsDir)).filter((name) => name.startsWith(`${LOCK_DIR_NAME}.${script.pid}.`)),
+        "the script's private dir",
+      ).toEqual([]);
     }
 
     // Released: the same calls go through.
@@ -153,7 +160,10 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
     });
     // While the script holds the lock a person edits the board the safe way: temp file, then rename over it.
     await sleep(300);
-    const edited = BOARD.replace("- [ ] Build auth", "Auth first, said the lead.\n\n- [ ] Build auth").replace("## Completed\n", "## Completed\n\n- [x] Set up CI\n");
+    const edited = BOARD.replace("- [ ] Build auth", "Auth first, said the lead.\n\n- [ ] Build auth").replace(
+      "## Completed\n",
+      "## Completed\n\n- [x] Set up CI\n",
+    );
     await writeFile(join(hfsDir, "state.md.edit"), edited);
     await rename(join(hfsDir, "state.md.edit"), stateFile);
     await sleep(400);
@@ -204,7 +214,9 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
     serverSide.dispose();
     other.dispose();
     expect((await readdir(hfsDir)).sort()).toEqual(["agents", "state.md"]);
-    console.log(`FIGURES lock-interop (script waits): the script took the lock ${takenMs.toFixed(0)} ms after the server-side holder released it`);
+    console.log(
+      `FIGURES lock-interop (script waits): the script took the lock ${takenMs.toFixed(0)} ms after the server-side holder released it`,
+    );
     expect(takenMs).toBeLessThan(2_000);
   });
 

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { runProgram, type Program } from "../helpers/programs.js";
+import { type Program, runProgram } from "../helpers/programs.js";
 
 /** `take-lock.sh`: the README's lock protocol in bash, as a person's script would take the lock. */
 export const TAKE_LOCK = fileURLToPath(new URL("../fixtures/programs/take-lock.sh", import.meta.url));

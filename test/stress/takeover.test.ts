@@ -5,10 +5,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCK_DIR_NAME } from "../../src/store/index.js";
 import { call, spawnServer, type ToolReply } from "../helpers/clients.js";
+import { holdLock, type Program, runProgram } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { leftovers } from "./hfs-leftovers.js";
 import { pick } from "./scale.js";
-import { holdLock, runProgram, type Program } from "../helpers/programs.js";
 
 /**
  * Item 2 of issue 4: 8 processes arrive together at a lock whose holder was killed with SIGKILL. Counted: trials
@@ -26,7 +26,6 @@ const TRIALS = pick(10, 50);
 const BOUND_MS = 1000;
 // How long the contenders wait on the live holder before it is killed (they must all be waiting by then).
 const WAIT_BEFORE_KILL_MS = 150;
-
 
 /** SIGKILL the holder; returns the moment on CLOCK_MONOTONIC, the clock the contenders report in. */
 function killHard(program: Program): bigint {
@@ -122,7 +121,11 @@ describe(`stale-lock takeover: ${RACERS} processes arrive together at a killed h
       recoveries[waiting ? "waiting" : "arriving"].push(msBetween(killedAt, intervals[0]!.from));
       // Everyone released, and the killed holder's owner file was taken over, not left behind.
       expect(await readdir(holdersDir)).toEqual([]);
-      await expectOnlyParkedLocks(hfsDir, racers.map((racer) => racer.pid), []);
+      await expectOnlyParkedLocks(
+        hfsDir,
+        racers.map((racer) => racer.pid),
+        [],
+      );
     }
 
     const all = [...recoveries.waiting, ...recoveries.arriving];
@@ -193,7 +196,8 @@ describe(`stale-lock takeover: ${RACERS} processes arrive together at a killed h
         }
       }
       const text = await readFile(join(hfsDir, "state.md"), "utf8");
-      if (!text.split("\n").includes(`- [ ] ${description} [IP:${winner}]`)) violations.push({ trial, problem: "the file disagrees", winner });
+      if (!text.split("\n").includes(`- [ ] ${description} [IP:${winner}]`))
+        violations.push({ trial, problem: "the file disagrees", winner });
     }
 
     const expected = items.reduce((text, item) => text.replace(`- [ ] ${item}\n`, `- [ ] ${item} [IP:${winners.get(item)}]\n`), board);
@@ -204,7 +208,12 @@ describe(`stale-lock takeover: ${RACERS} processes arrive together at a killed h
     );
     expect(violations).toEqual([]);
     expect(await readFile(join(hfsDir, "state.md"), "utf8")).toBe(expected);
-    await expectOnlyParkedLocks(hfsDir, servers.map((server) => server.pid!), ["state.md"], false);
+    await expectOnlyParkedLocks(
+      hfsDir,
+      servers.map((server) => server.pid!),
+      ["state.md"],
+      false,
+    );
     expect(max).toBeLessThan(BOUND_MS);
   });
 });

@@ -1,4 +1,4 @@
-import { describeFailure, type BoardManager } from "../../board/index.js";
+import { type BoardManager, describeFailure } from "../../board/index.js";
 
 /**
  * `hfs-mcp release "<description>" --force --reason "..."`: a person frees an orphaned claim from a terminal,

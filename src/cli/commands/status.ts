@@ -1,4 +1,4 @@
-import { describeFailure, type BoardManager, type StatusCounts, type WorkItem } from "../../board/index.js";
+import { type BoardManager, describeFailure, type StatusCounts, type WorkItem } from "../../board/index.js";
 
 /**
  * `hfs-mcp status`: the board at a glance for a person — counts, then every in-progress item with its holder

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
 import { hostname, networkInterfaces } from "node:os";
-import { normalizeHost, type HttpOptions } from "./http-options.js";
+import { type HttpOptions, normalizeHost } from "./http-options.js";
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 const WILDCARDS = new Set(["0.0.0.0", "::"]);

@@ -1,13 +1,13 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { CurrentBoard } from "../current-board.js";
 import { createServer } from "../server.js";
-import { TokenTable, type Caller } from "./auth.js";
+import { type Caller, TokenTable } from "./auth.js";
 import { allowedHostnames, checkHostAndOrigin } from "./host-check.js";
 import type { HttpAccess, HttpOptions } from "./http-options.js";
 

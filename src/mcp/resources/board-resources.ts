@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { sep } from "node:path";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
   ErrorCode,
@@ -5,17 +8,14 @@ import {
   ListResourceTemplatesRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  type Resource,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
-  type Resource,
 } from "@modelcontextprotocol/sdk/types.js";
-import { existsSync } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
-import { sep } from "node:path";
+import { FileError, type HfsPaths, hfsPaths } from "../../store/index.js";
 import type { CurrentBoard } from "../current-board.js";
-import { FileError, hfsPaths, type HfsPaths } from "../../store/index.js";
 import { Debouncer } from "./debounce.js";
-import { HfsWatcher, type ChangeKind } from "./file-watcher.js";
+import { type ChangeKind, HfsWatcher } from "./file-watcher.js";
 import { AGENT_URI_TEMPLATE, agentIdOfFileName, agentUri, fileOfUri, STATE_URI } from "./resource-uris.js";
 
 const MIME = "text/markdown";

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from "node:fs";
+import { type FSWatcher, watch } from "node:fs";
 import { basename, join } from "node:path";
 import type { HfsPaths } from "../../store/index.js";
 
@@ -66,7 +66,12 @@ export class HfsWatcher {
    * the old one is closed, so no event falls between them (on one folder they share the same inotify watch).
    * With `announce`, what may have been missed while no watch was armed is reported.
    */
-  private arm(dir: string, current: FSWatcher | undefined, announce: boolean, onEntry: (name: string | null) => void): FSWatcher | undefined {
+  private arm(
+    dir: string,
+    current: FSWatcher | undefined,
+    announce: boolean,
+    onEntry: (name: string | null) => void,
+  ): FSWatcher | undefined {
     const next = this.watchDir(dir, onEntry);
     current?.close();
     if (announce) {

@@ -23,11 +23,7 @@ export function fileOfUri(uri: string, paths: HfsPaths): string {
     if (invalid) throw new McpError(ErrorCode.InvalidParams, `${uri}: ${explainFailure(invalid)}`, { uri });
     return paths.agentFile(agentId);
   }
-  throw new McpError(
-    ErrorCode.InvalidParams,
-    `Resource ${uri} not found: hfs-mcp serves ${STATE_URI} and ${AGENT_URI_TEMPLATE}`,
-    { uri },
-  );
+  throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found: hfs-mcp serves ${STATE_URI} and ${AGENT_URI_TEMPLATE}`, { uri });
 }
 
 /** The agent id a memory file name stands for, if it is one (`alpha.md` → `alpha`; temp files and strays → undefined). */

@@ -1,7 +1,12 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool as ListedTool } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  type Tool as ListedTool,
+  ListToolsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { failure, type BoardManager } from "../../board/index.js";
+import { type BoardManager, failure } from "../../board/index.js";
 import { addItem } from "./add-item.js";
 import { claimItem } from "./claim-item.js";
 import { claimNext } from "./claim-next.js";

@@ -2,18 +2,9 @@ import { z } from "zod";
 import { FAILURE_REASONS } from "../../board/index.js";
 
 /** Input fields shared by several tools. Types only: the board manager owns the rules and their messages. */
-export const descriptionField = z
-  .string()
-  .describe("The item's description, as get_work_items shows it.");
-export const lineField = z
-  .number()
-  .int()
-  .optional()
-  .describe("Its line from get_work_items; needed only when descriptions repeat.");
-export const agentIdField = z
-  .string()
-  .optional()
-  .describe("Your agent id (e.g. `agent-1`); omit it if the server has --agent-id.");
+export const descriptionField = z.string().describe("The item's description, as get_work_items shows it.");
+export const lineField = z.number().int().optional().describe("Its line from get_work_items; needed only when descriptions repeat.");
+export const agentIdField = z.string().optional().describe("Your agent id (e.g. `agent-1`); omit it if the server has --agent-id.");
 
 export const statusEnum = z.enum(["available", "in_progress", "completed"]);
 

@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { describeFailure, isFailure, type Failure, type Outcome } from "../../board/index.js";
+import { describeFailure, type Failure, isFailure, type Outcome } from "../../board/index.js";
 import type { Tool } from "./tool.js";
 
 /** A success carries its structured result plus a short text; a failure is `isError` with the same shape. */

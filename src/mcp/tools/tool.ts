@@ -19,8 +19,6 @@ export interface Tool<Input extends z.ZodObject = z.ZodObject, Success extends {
 }
 
 /** Keeps each tool's handler and summary typed against its own schemas. */
-export function defineTool<Input extends z.ZodObject, Success extends { success: true }>(
-  tool: Tool<Input, Success>,
-): Tool {
+export function defineTool<Input extends z.ZodObject, Success extends { success: true }>(tool: Tool<Input, Success>): Tool {
   return tool as unknown as Tool;
 }

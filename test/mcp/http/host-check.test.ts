@@ -4,8 +4,14 @@ import { allowedHostnames, checkHostAndOrigin } from "../../../src/mcp/http/host
 
 describe("allowedHostnames", () => {
   it("on loopback: the loopback names only (plus --allowed-hosts)", () => {
-    expect([...allowedHostnames({ host: "127.0.0.1", loopback: true, allowedHosts: [] })].sort()).toEqual(["127.0.0.1", "[::1]", "localhost"]);
-    expect(allowedHostnames({ host: "::1", loopback: true, allowedHosts: ["dev.test"] })).toEqual(new Set(["localhost", "127.0.0.1", "[::1]", "dev.test"]));
+    expect([...allowedHostnames({ host: "127.0.0.1", loopback: true, allowedHosts: [] })].sort()).toEqual([
+      "127.0.0.1",
+      "[::1]",
+      "localhost",
+    ]);
+    expect(allowedHostnames({ host: "::1", loopback: true, allowedHosts: ["dev.test"] })).toEqual(
+      new Set(["localhost", "127.0.0.1", "[::1]", "dev.test"]),
+    );
     expect(allowedHostnames({ host: "127.0.0.2", loopback: true, allowedHosts: [] })).toContain("127.0.0.2");
     expect(allowedHostnames({ host: "127.0.0.1", loopback: true, allowedHosts: [] })).not.toContain(hostname().toLowerCase());
   });
@@ -36,7 +42,15 @@ describe("checkHostAndOrigin", () => {
 
   it("refuses a missing, foreign or malformed Host", () => {
     expect(checkHostAndOrigin({}, allowed)).toBe("Missing Host header");
-    for (const host of ["evil.example.com", "evil.example.com:7777", "localhost.evil.example.com", "127.0.0.1.nip.io", "[::2]:7777", "a b", "localhost:99999"]) {
+    for (const host of [
+      "evil.example.com",
+      "evil.example.com:7777",
+      "localhost.evil.example.com",
+      "127.0.0.1.nip.io",
+      "[::2]:7777",
+      "a b",
+      "localhost:99999",
+    ]) {
       expect(checkHostAndOrigin({ host }, allowed), host).toMatch(/^Invalid Host/);
     }
   });
@@ -44,7 +58,14 @@ describe("checkHostAndOrigin", () => {
   it("refuses an Origin that is not an http(s) URL naming an allowed host", () => {
     expect(checkHostAndOrigin({ host: "localhost:7777", origin: "http://localhost:7777" }, allowed)).toBeUndefined();
     expect(checkHostAndOrigin({ host: "localhost:7777", origin: "https://127.0.0.1" }, allowed)).toBeUndefined();
-    for (const origin of ["http://evil.example.com", "null", "", "file:///", "chrome-extension://abc", "http://localhost.evil.example.com"]) {
+    for (const origin of [
+      "http://evil.example.com",
+      "null",
+      "",
+      "file:///",
+      "chrome-extension://abc",
+      "http://localhost.evil.example.com",
+    ]) {
       expect(checkHostAndOrigin({ host: "localhost:7777", origin }, allowed), origin).toMatch(/^Invalid Origin/);
     }
   });

@@ -1,24 +1,15 @@
-import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, CLI_PATH } from "../../helpers/clients.js";
-import { tempRoot } from "../../helpers/temp-root.js";
+import { CLI_PATH, call } from "../../helpers/clients.js";
 import { runToEnd } from "../../helpers/programs.js";
+import { tempRoot } from "../../helpers/temp-root.js";
 import { holdLock } from "../tools/support.js";
-import {
-  ALPHA_TOKEN,
-  BRAVO_TOKEN,
-  httpClient,
-  initialize,
-  NAMELESS_TOKEN,
-  printedToken,
-  rawRequest,
-  startHttpServer,
-} from "./support.js";
+import { ALPHA_TOKEN, BRAVO_TOKEN, httpClient, initialize, NAMELESS_TOKEN, printedToken, rawRequest, startHttpServer } from "./support.js";
 
 // These tests run the built server as users do (`npm test` builds first; alone: `npm run build`).
 beforeAll(() => {
@@ -30,7 +21,10 @@ const TWO_AGENTS = { HFS_TOKENS: `${ALPHA_TOKEN}=alpha,${BRAVO_TOKEN}=bravo` };
 async function boardWith(items: string[]): Promise<string> {
   const root = await tempRoot();
   await mkdir(join(root, ".hfs"));
-  await writeFile(join(root, ".hfs", "state.md"), `# Shared State\n\n## Available Work Items\n\n${items.map((item) => `- [ ] ${item}\n`).join("")}`);
+  await writeFile(
+    join(root, ".hfs", "state.md"),
+    `# Shared State\n\n## Available Work Items\n\n${items.map((item) => `- [ ] ${item}\n`).join("")}`,
+  );
   return root;
 }
 
@@ -113,9 +107,20 @@ describe("hfs-mcp --http: Host and Origin (DNS rebinding)", () => {
 
   it("accepts the names given with --allowed-hosts", async () => {
     const root = await tempRoot();
-    const server = await startHttpServer(["--http", "127.0.0.1:0", "--root", root, "--token", ALPHA_TOKEN, "--allowed-hosts", "board.example.test"]);
+    const server = await startHttpServer([
+      "--http",
+      "127.0.0.1:0",
+      "--root",
+      root,
+      "--token",
+      ALPHA_TOKEN,
+      "--allowed-hosts",
+      "board.example.test",
+    ]);
     const auth = bearer(ALPHA_TOKEN);
-    expect((await initialize(server.url, { ...auth, Host: "board.example.test:8080", Origin: "https://board.example.test" })).status).toBe(200);
+    expect((await initialize(server.url, { ...auth, Host: "board.example.test:8080", Origin: "https://board.example.test" })).status).toBe(
+      200,
+    );
     expect((await initialize(server.url, { ...auth, Host: "other.example.test" })).status).toBe(403);
   });
 });
@@ -163,7 +168,10 @@ describe("hfs-mcp --http: sessions and agents", () => {
     expect((await call(bravo, "claim_next", {})).data).toMatchObject({ description: "Write docs", claimed_by: "bravo" });
 
     // Holder rules follow the token: bravo cannot complete alpha's item; alpha can.
-    expect((await call(bravo, "complete_item", { description: "Build auth" })).data).toMatchObject({ reason: "not_owner", claimed_by: "alpha" });
+    expect((await call(bravo, "complete_item", { description: "Build auth" })).data).toMatchObject({
+      reason: "not_owner",
+      claimed_by: "alpha",
+    });
     expect((await call(alpha, "complete_item", { description: "Build auth" })).isError).toBe(false);
 
     // Memory is per agent.
@@ -192,10 +200,14 @@ describe("hfs-mcp --http: sessions and agents", () => {
 
   it("a token without an agent: each call names its agent with agent_id, as without --agent-id", async () => {
     const root = await boardWith(["Build auth"]);
-    const server = await startHttpServer(["--http", "127.0.0.1:0", "--root", root], { HFS_TOKENS: `${ALPHA_TOKEN}=alpha,${NAMELESS_TOKEN}` });
+    const server = await startHttpServer(["--http", "127.0.0.1:0", "--root", root], {
+      HFS_TOKENS: `${ALPHA_TOKEN}=alpha,${NAMELESS_TOKEN}`,
+    });
     const nameless = (await httpClient(server.url, NAMELESS_TOKEN)).client;
     expect((await call(nameless, "claim_item", { description: "Build auth" })).data).toMatchObject({ reason: "agent_id_required" });
-    expect((await call(nameless, "claim_item", { description: "Build auth", agent_id: "charlie" })).data).toMatchObject({ claimed_by: "charlie" });
+    expect((await call(nameless, "claim_item", { description: "Build auth", agent_id: "charlie" })).data).toMatchObject({
+      claimed_by: "charlie",
+    });
     expect(await readState(root)).toContain("- [ ] Build auth [IP:charlie]\n");
   });
 
@@ -210,7 +222,12 @@ describe("hfs-mcp --http: sessions and agents", () => {
       rawRequest(
         server.url,
         "POST",
-        { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Protocol-Version": "2025-06-18", ...headers },
+        {
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          "Mcp-Protocol-Version": "2025-06-18",
+          ...headers,
+        },
         { jsonrpc: "2.0", id: 7, method: "tools/list" },
       );
     expect((await listTools({ ...bearer(ALPHA_TOKEN), "Mcp-Session-Id": sessionId })).status).toBe(200);
@@ -236,7 +253,9 @@ describe("hfs-mcp --http: sessions and agents", () => {
     const server = await startHttpServer(["--http", "127.0.0.1:0", "--root", root, "--no-auth", "--agent-id", "alpha"]);
     expect(server.stderr()).toContain("no token (--no-auth, loopback only)");
     const { client } = await httpClient(server.url);
-    expect((await call(client, "claim_item", { description: "Build auth", agent_id: "bravo" })).data).toMatchObject({ reason: "agent_mismatch" });
+    expect((await call(client, "claim_item", { description: "Build auth", agent_id: "bravo" })).data).toMatchObject({
+      reason: "agent_mismatch",
+    });
     expect((await call(client, "claim_item", { description: "Build auth" })).data).toMatchObject({ claimed_by: "alpha" });
     // The Host check still applies without a token.
     expect((await initialize(server.url, { Host: "evil.example.com" })).status).toBe(403);
@@ -273,7 +292,16 @@ describe("hfs-mcp --http: with other clients", () => {
       runToEnd(process.execPath, [join(inspectorDir, pkg.bin.inspector!), "--cli", server.url, ...args], {
         env: { PATH: process.env.PATH ?? "", HOME: home },
       });
-    const added = await run("--header", `Authorization: Bearer ${ALPHA_TOKEN}`, "--method", "tools/call", "--tool-name", "add_item", "--tool-arg", "description=Build auth");
+    const added = await run(
+      "--header",
+      `Authorization: Bearer ${ALPHA_TOKEN}`,
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "add_item",
+      "--tool-arg",
+      "description=Build auth",
+    );
     expect(added.code, added.stdout).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ structuredContent: { success: true, description: "Build auth" } });
     expect(await readState(root)).toContain("- [ ] Build auth\n");

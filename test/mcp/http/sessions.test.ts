@@ -1,9 +1,9 @@
+import { type ClientRequest, request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { BoardManager } from "../../../src/board/index.js";
 import { CurrentBoard } from "../../../src/mcp/current-board.js";
-import { startHttpServer, type RunningHttpServer } from "../../../src/mcp/http/http-server.js";
+import { type RunningHttpServer, startHttpServer } from "../../../src/mcp/http/http-server.js";
 import { tempRoot } from "../../helpers/temp-root.js";
-import { request, type ClientRequest } from "node:http";
 import { httpClient, initialize, rawRequest } from "./support.js";
 
 const servers: RunningHttpServer[] = [];
@@ -102,7 +102,12 @@ describe("HTTP sessions", () => {
   it("refuses a request body over 1 MiB with 413, before parsing it", async () => {
     const server = await inProcess(10);
     const session = sessionOf(await initialize(server.url));
-    const huge = { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "add_item", arguments: { description: "x".repeat(1024 * 1024) } } };
+    const huge = {
+      jsonrpc: "2.0",
+      id: 3,
+      method: "tools/call",
+      params: { name: "add_item", arguments: { description: "x".repeat(1024 * 1024) } },
+    };
     const reply = await rawRequest(
       server.url,
       "POST",

@@ -1,7 +1,7 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { request } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { request } from "node:http";
 import { afterEach } from "vitest";
 import { CLI_PATH } from "../../helpers/clients.js";
 

@@ -1,6 +1,6 @@
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { call } from "../../helpers/clients.js";
 import { tempRoot } from "../../helpers/temp-root.js";
@@ -68,7 +68,16 @@ describe("resources", () => {
   it("answers an unknown URI or an invalid agent id with invalid params (-32602), naming it", async () => {
     const root = await tempRoot();
     const client = await connect({ root });
-    for (const uri of ["hfs://nothing", "hfs://state/", "file:///etc/passwd", "hfs://agents/", "hfs://agents/Alpha", "hfs://agents/..%2Fstate", "hfs://agents/../state", "hfs://agents/con"]) {
+    for (const uri of [
+      "hfs://nothing",
+      "hfs://state/",
+      "file:///etc/passwd",
+      "hfs://agents/",
+      "hfs://agents/Alpha",
+      "hfs://agents/..%2Fstate",
+      "hfs://agents/../state",
+      "hfs://agents/con",
+    ]) {
       const error = await rejection(client.readResource({ uri }));
       expect(error.code, uri).toBe(ErrorCode.InvalidParams);
       expect(error.message, uri).toContain(uri);

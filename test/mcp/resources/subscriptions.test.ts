@@ -1,5 +1,5 @@
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { writeFileSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -61,12 +61,30 @@ describe("resource subscriptions", () => {
     const state = join(root, ".hfs", "state.md");
 
     // The board does not exist yet: the first write creates .hfs/ and the file.
-    await measure(updates, "hfs://state", "this server's add_item (creates .hfs/)", () => call(client, "add_item", { description: "Build auth" }), "reply");
-    await measure(updates, "hfs://state", "this server's claim_item", () => call(client, "claim_item", { description: "Build auth" }), "reply");
+    await measure(
+      updates,
+      "hfs://state",
+      "this server's add_item (creates .hfs/)",
+      () => call(client, "add_item", { description: "Build auth" }),
+      "reply",
+    );
+    await measure(
+      updates,
+      "hfs://state",
+      "this server's claim_item",
+      () => call(client, "claim_item", { description: "Build auth" }),
+      "reply",
+    );
 
     const other = await spawnServer(["--root", root, "--agent-id", "bravo"]);
     await call(other.client, "get_work_items");
-    await measure(updates, "hfs://state", "another process's add_item", () => call(other.client, "add_item", { description: "Write docs" }), "reply");
+    await measure(
+      updates,
+      "hfs://state",
+      "another process's add_item",
+      () => call(other.client, "add_item", { description: "Write docs" }),
+      "reply",
+    );
 
     await measure(updates, "hfs://state", "plain fs.writeFile in place", () =>
       writeFile(state, "# Shared State\n\n- [ ] Build auth [IP:alpha]\n- [ ] Write docs\n- [ ] Edited by hand\n"),
@@ -85,8 +103,12 @@ describe("resource subscriptions", () => {
     const root = await tempRoot();
     const { client, updates } = await subscribed(root, ["hfs://agents/alpha"]);
     await mkdir(join(root, ".hfs")); // .hfs exists, .hfs/agents does not
-    await measure(updates, "hfs://agents/alpha", "update_agent_memory (creates .hfs/agents/)", () =>
-      call(client, "update_agent_memory", { section: "notes", content: "first" }), "reply",
+    await measure(
+      updates,
+      "hfs://agents/alpha",
+      "update_agent_memory (creates .hfs/agents/)",
+      () => call(client, "update_agent_memory", { section: "notes", content: "first" }),
+      "reply",
     );
     await measure(updates, "hfs://agents/alpha", "memory file written by hand", () =>
       writeFile(join(root, ".hfs", "agents", "alpha.md"), "# Agent Memory: alpha\n\n## Notes\n\nby hand\n"),
@@ -96,7 +118,13 @@ describe("resource subscriptions", () => {
   it("notifies only the subscribed URIs, nothing for temp files, lock changes or other agents' memory", async () => {
     const root = await tempRoot();
     const { client, updates } = await subscribed(root, ["hfs://agents/alpha"]);
-    await measure(updates, "hfs://agents/alpha", "update_agent_memory", () => call(client, "update_agent_memory", { section: "notes", content: "mine" }), "reply");
+    await measure(
+      updates,
+      "hfs://agents/alpha",
+      "update_agent_memory",
+      () => call(client, "update_agent_memory", { section: "notes", content: "mine" }),
+      "reply",
+    );
     const since = performance.now();
     await call(client, "add_item", { description: "Build auth" }); // the board: not subscribed
     await call(client, "claim_item", { description: "Build auth" }); // takes and gives back the lock
@@ -132,7 +160,13 @@ describe("resource subscriptions", () => {
     await rm(join(root, ".hfs"), { recursive: true, force: true });
     await updates.arrival("hfs://state", removedAt); // the file is gone: that is a change too
     await sleep(QUIET_MS);
-    await measure(updates, "hfs://state", "add_item recreating a removed .hfs/", () => call(client, "add_item", { description: "Rebuilt" }), "reply");
+    await measure(
+      updates,
+      "hfs://state",
+      "add_item recreating a removed .hfs/",
+      () => call(client, "add_item", { description: "Rebuilt" }),
+      "reply",
+    );
     await rm(join(root, ".hfs"), { recursive: true, force: true });
     await sleep(QUIET_MS);
     await measure(updates, "hfs://state", "board restored by hand after .hfs/ was removed", async () => {
@@ -152,8 +186,12 @@ describe("resource subscriptions", () => {
     await sleep(QUIET_MS);
     expect(updates.after(since)).toEqual([]);
     // The other subscription still works, until it goes too.
-    await measure(updates, "hfs://agents/alpha", "memory after another URI was unsubscribed", () =>
-      call(client, "update_agent_memory", { section: "notes", content: "still here" }), "reply",
+    await measure(
+      updates,
+      "hfs://agents/alpha",
+      "memory after another URI was unsubscribed",
+      () => call(client, "update_agent_memory", { section: "notes", content: "still here" }),
+      "reply",
     );
     await client.unsubscribeResource({ uri: "hfs://agents/alpha" });
     const later = performance.now();

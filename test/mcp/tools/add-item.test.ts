@@ -47,7 +47,14 @@ describe("add_item", () => {
     expect((await readBoard(root)).toString("utf8")).toBe(insertLine(text, 11, "- [ ] Review PR"));
     // The line it reports is the one get_work_items reports.
     const listed = await call(client, "get_work_items", { status: "available" });
-    expect(listed.data.items).toContainEqual({ description: "Review PR", status: "available", claimed_by: null, claimed_at: null, line: 12, section: "Available Work Items" });
+    expect(listed.data.items).toContainEqual({
+      description: "Review PR",
+      status: "available",
+      claimed_by: null,
+      claimed_at: null,
+      line: 12,
+      section: "Available Work Items",
+    });
     expect(listed.data.counts).toEqual({ available: 6, in_progress: 2, completed: 2 });
   });
 
@@ -73,7 +80,9 @@ describe("add_item", () => {
     await writeBoard(root, original);
     const client = await inMemoryClient({ root });
     expect((await call(client, "add_item", { description: "Review PR" })).data).toMatchObject({ success: true, line: 7 });
-    expect((await readBoard(root)).toString("utf8")).toBe(original.replace("- [ ] Write docs\r\n", "- [ ] Write docs\r\n- [ ] Review PR\r\n"));
+    expect((await readBoard(root)).toString("utf8")).toBe(
+      original.replace("- [ ] Write docs\r\n", "- [ ] Write docs\r\n- [ ] Review PR\r\n"),
+    );
   });
 
   it("accepts a description of exactly 500 characters", async () => {

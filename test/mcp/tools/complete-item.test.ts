@@ -30,7 +30,14 @@ describe("complete_item", () => {
     expect(reply.text).not.toBe("");
     expect((await readBoard(root)).toString("utf8")).toBe(replaceLine(text, "- [ ] Write tests [IP:alpha]", "- [x] Write tests"));
     const listed = await call(client, "get_work_items", { status: "completed" });
-    expect(listed.data.items).toContainEqual({ description: "Write tests", status: "completed", claimed_by: null, claimed_at: null, line: 16, section: "In Progress" });
+    expect(listed.data.items).toContainEqual({
+      description: "Write tests",
+      status: "completed",
+      claimed_by: null,
+      claimed_at: null,
+      line: 16,
+      section: "In Progress",
+    });
   });
 
   it("completes after a claim, on a CRLF board with a BOM and no final newline", async () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { call, inMemoryClient } from "../../helpers/clients.js";
 import { tempRoot } from "../../helpers/temp-root.js";
-import { agentFile, ALPHA_TEMPLATE, BAD_AGENT_IDS, BROKEN_MEMORIES, expectFailure, fixture, holdLock, snapshotTree } from "./support.js";
+import { ALPHA_TEMPLATE, agentFile, BAD_AGENT_IDS, BROKEN_MEMORIES, expectFailure, fixture, holdLock, snapshotTree } from "./support.js";
 
 const EMPTY_SECTIONS = { scratchpad: "", subtasks: "", notes: "" };
 

@@ -80,7 +80,10 @@ describe("release_item", () => {
 
   it("fails with ambiguous and candidates; `line` picks one", async () => {
     const root = await tempRoot();
-    await writeBoard(root, "# Shared State\n\n- [ ] Ship it [IP:alpha]\n\n## Later\n\n- [ ] ship it [IP:alpha]\n- [ ] SHIP IT [IP:alpha]\n");
+    await writeBoard(
+      root,
+      "# Shared State\n\n- [ ] Ship it [IP:alpha]\n\n## Later\n\n- [ ] ship it [IP:alpha]\n- [ ] SHIP IT [IP:alpha]\n",
+    );
     const client = await inMemoryClient({ root, agentId: "alpha" });
     const data = await expectFailure(client, root, "release_item", { description: "ship  IT" }, "ambiguous");
     expect(data.candidates).toEqual([

@@ -1,9 +1,9 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect } from "vitest";
 import { call } from "../../helpers/clients.js";
 import { PARKED_LOCK } from "../../helpers/parked-locks.js";
@@ -158,11 +158,7 @@ export function oversizedBoard(): Buffer {
 
 /** A board whose item text holds a byte that is not UTF-8 (0xff). */
 export function nonUtf8Board(): Buffer {
-  return Buffer.concat([
-    Buffer.from(`${SMALL_BOARD}- [ ] Caf`),
-    Buffer.from([0xff]),
-    Buffer.from("\n"),
-  ]);
+  return Buffer.concat([Buffer.from(`${SMALL_BOARD}- [ ] Caf`), Buffer.from([0xff]), Buffer.from("\n")]);
 }
 
 /**

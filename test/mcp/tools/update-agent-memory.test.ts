@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { call, inMemoryClient } from "../../helpers/clients.js";
 import { tempRoot } from "../../helpers/temp-root.js";
 import {
-  agentFile,
   ALPHA_TEMPLATE,
+  agentFile,
   BAD_AGENT_IDS,
   BROKEN_MEMORIES,
   expectFailure,
