@@ -4,6 +4,7 @@ const AGENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 // Names Windows reserves for devices, with or without an extension: `nul.md` cannot be created there.
 const DEVICE_NAME = /^(con|nul|prn|aux|com[1-9]|lpt[1-9])$/;
 // C0 controls other than tab, and DEL: they have no business in a one-line description.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 export const DESCRIPTION_MAX = 500;

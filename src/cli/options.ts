@@ -54,26 +54,30 @@ Commands for people (print and exit; same board, lock and history log as the ser
   hfs-mcp status [--root DIR]
   hfs-mcp release "<description>" --force --reason "<why>" [--root DIR] [--agent-id ID]`;
 
+function parseFlags(args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      root: { type: "string" },
+      "agent-id": { type: "string" },
+      "lock-timeout-ms": { type: "string" },
+      http: { type: "string" },
+      token: { type: "string" },
+      "no-auth": { type: "boolean" },
+      "allowed-hosts": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
 /** argv and environment → options, or the reason to stop. Flags win over environment variables. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, version: string): ParsedCli {
-  let values;
+  let values: ReturnType<typeof parseFlags>["values"];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        root: { type: "string" },
-        "agent-id": { type: "string" },
-        "lock-timeout-ms": { type: "string" },
-        http: { type: "string" },
-        token: { type: "string" },
-        "no-auth": { type: "boolean" },
-        "allowed-hosts": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "v" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseFlags(argv));
   } catch (error) {
     return { kind: "exit", code: 2, message: `${(error as Error).message}\n\n${USAGE}` };
   }

@@ -1,5 +1,5 @@
 import type { Heading, Nodes } from "mdast";
-import { toString } from "mdast-util-to-string";
+import { toString as textOf } from "mdast-util-to-string";
 import { looseKey } from "./loose-key.js";
 
 export interface BoardHeading {
@@ -36,7 +36,7 @@ export function toBoardHeading(node: Heading): BoardHeading {
     line: node.position?.start.line ?? 0,
     endLine: node.position?.end.line ?? 0,
     depth: node.depth,
-    title: toString(node).trim(),
+    title: textOf(node).trim(),
   };
 }
 

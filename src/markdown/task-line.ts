@@ -61,7 +61,7 @@ export function claimedLine(line: string, agentId: string): string {
  * adds); whatever else surrounds it stays, so a claim followed by a release restores the original bytes.
  */
 export function releasedLine(task: TaskLine): string {
-  const head = task.prefix + `[${task.check}]` + task.text;
+  const head = `${task.prefix}[${task.check}]${task.text}`;
   const match = MARKER.exec(task.marker);
   if (!match) return head + task.marker;
   const leading = match[1] ?? "";

@@ -252,7 +252,10 @@ function settleWithoutLock(group: PendingUpdate[]): boolean {
 
 // Answer each caller with its own outcome.
 function settle(group: PendingUpdate[], outcomes: Outcome[]): void {
-  outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.result) : group[i]!.reject(outcome.error)));
+  outcomes.forEach((outcome, i) => {
+    if (outcome.ok) group[i]!.resolve(outcome.result);
+    else group[i]!.reject(outcome.error);
+  });
 }
 
 function removeIfEmpty(dir: string): void {

@@ -29,7 +29,7 @@ function raceBoard(): { text: string; descriptions: string[] } {
   }
   lines.push("");
   for (let k = 1; k <= 8; k++) lines.push(`${k}. [ ] ${item(n++)}`);
-  lines.push("   - [ ] " + item(n++)); // nested under the last ordered item
+  lines.push(`   - [ ] ${item(n++)}`); // nested under the last ordered item
   lines.push("");
   for (let k = 0; k < 5; k++) lines.push(`* [ ] ${item(n++)}`);
   lines.push("");

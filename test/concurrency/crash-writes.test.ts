@@ -106,7 +106,7 @@ describe("writers killed at random moments", () => {
         let killed = false;
         // A fresh process's first call is slow (cold code, maybe a stale lock to take over): start the random
         // countdown once it has written something, so kills land anywhere in a stream of writes.
-        let onWarm = () => undefined as void;
+        let onWarm: () => void = () => undefined;
         const warmed = new Promise<void>((resolve) => (onWarm = resolve));
         const loop = writeUntilKilled(
           server,

@@ -88,7 +88,11 @@ describe("stale lock race", () => {
     const overlaps: unknown[] = [];
     for (let trial = 1; trial <= trials; trial++) {
       const holder = await holdLock(hfsDir);
-      const go = () => racers.forEach((racer) => racer.child.stdin.write(`go ${trial}\n`));
+      const go = () => {
+        for (const racer of racers)
+          racer.child.stdin.write(`go ${trial}
+`);
+      };
       if (trial % 2 === 0) {
         // The racers are already waiting on a live holder when it dies: all notice at about the same time.
         go();

@@ -96,7 +96,7 @@ describe("parseBoard on fixture boards", () => {
     expect(items.map((item) => item.description)).toEqual(["Deploy to staging", "Real item"]);
     // The fenced `- [ ] Deploy to staging` sits above the real one; only the real line is reported.
     const lines = splitLines(c.input);
-    const fencedLine = lines.findIndex((line) => line === "- [ ] Deploy to staging\n") + 1;
+    const fencedLine = lines.indexOf("- [ ] Deploy to staging\n") + 1;
     expect(fencedLine).toBeGreaterThan(0);
     expect(items[0]!.line).toBeGreaterThan(fencedLine);
     expect(items.every((item) => item.section === "Available Work Items")).toBe(true);

@@ -15,7 +15,7 @@ describe("parse limits", () => {
 
   it.each([
     ["one line too many", `${items(PARSE_LIMITS.lines)}\n`, /more than 25,000 lines/],
-    ["a 5 MiB run of blank lines", "# S\n" + "\n".repeat(5 * 1024 * 1024 - 8), /more than 25,000 lines/],
+    ["a 5 MiB run of blank lines", `# S\n${"\n".repeat(5 * 1024 * 1024 - 8)}`, /more than 25,000 lines/],
     ["a lone-CR board one line too long", "x\r".repeat(PARSE_LIMITS.lines), /more than 25,000 lines/],
     [
       "one heading too many",

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { LATEST_PROTOCOL_VERSION, ListRootsRequestSchema, type Root } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { firstUsableRoot } from "../../src/mcp/roots.js";

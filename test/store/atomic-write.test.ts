@@ -18,7 +18,7 @@ describe("writeFileAtomic", () => {
     const dir = await boardDir();
     const target = join(dir, "state.md");
     // Several MiB of multi-byte text: more than one write() call's worth, so short writes would show.
-    const content = "- [ ] tâche ☕ 𝄞 ".repeat(200_000) + "\n";
+    const content = `${"- [ ] tâche ☕ 𝄞 ".repeat(200_000)}\n`;
     await writeFileAtomic(target, content);
     const written = await readFile(target);
     expect(written.length).toBe(Buffer.byteLength(content));

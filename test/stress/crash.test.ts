@@ -405,7 +405,7 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
     }
     const closed = new Promise<void>((resolve) => (server.client.onclose = resolve));
     let killed = false;
-    let onWarm = () => undefined as void;
+    let onWarm: () => void = () => undefined;
     const warmed = new Promise<void>((resolve) => (onWarm = resolve));
     const touched = new Set<Track>();
     const loop = writeLoop(

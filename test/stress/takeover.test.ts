@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCK_DIR_NAME } from "../../src/store/index.js";
 import { call, spawnServer, type ToolReply } from "../helpers/clients.js";
 import { holdLock, type Program, runProgram } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
@@ -87,7 +86,11 @@ describe(`stale-lock takeover: ${RACERS} processes arrive together at a killed h
     const recoveries: { waiting: number[]; arriving: number[] } = { waiting: [], arriving: [] };
     for (let trial = 1; trial <= TRIALS; trial++) {
       const holder = await holdLock(hfsDir);
-      const go = () => racers.forEach((racer) => racer.child.stdin.write(`go ${trial}\n`));
+      const go = () => {
+        for (const racer of racers)
+          racer.child.stdin.write(`go ${trial}
+`);
+      };
       const waiting = trial % 2 === 0;
       let killedAt: bigint;
       if (waiting) {

@@ -18,20 +18,9 @@ export function isCommand(argv: readonly string[]): boolean {
 
 /** Run `status` or `release`; returns what to print and the exit code. Never starts the server. */
 export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; text: string }> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCommandArgs>;
   try {
-    parsed = parseArgs({
-      args: argv.slice(1),
-      options: {
-        root: { type: "string" },
-        "agent-id": { type: "string" },
-        force: { type: "boolean" },
-        reason: { type: "string" },
-        line: { type: "string" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseCommandArgs(argv.slice(1));
   } catch (error) {
     return { code: 2, text: `${(error as Error).message}\n\n${COMMANDS_USAGE}` };
   }
@@ -54,4 +43,19 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: st
   }
   const line = values.line === undefined ? undefined : Number(values.line);
   return forcedRelease(manager, { description, reason: values.reason, line });
+}
+
+function parseCommandArgs(args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      root: { type: "string" },
+      "agent-id": { type: "string" },
+      force: { type: "boolean" },
+      reason: { type: "string" },
+      line: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
 }

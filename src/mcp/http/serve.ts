@@ -30,7 +30,7 @@ export async function serveHttp(options: HttpServeOptions, log: (message: string
     access = { kind: "tokens", tokens: [{ token, agentId: access.agentId }] };
   }
 
-  let server;
+  let server: Awaited<ReturnType<typeof startHttpServer>>;
   try {
     server = await startHttpServer({ ...http, access, board, lockTimeoutMs: options.lockTimeoutMs, log });
   } catch (error) {

@@ -81,7 +81,8 @@ let listed: ListedTool[] | undefined;
  * is not free at start-up: ~20 ms), then shared by every server in the process — over HTTP, every session.
  */
 export function listedTools(): ListedTool[] {
-  return (listed ??= TOOLS.map(toListedTool));
+  listed ??= TOOLS.map(toListedTool);
+  return listed;
 }
 
 function toListedTool(tool: Tool): ListedTool {
