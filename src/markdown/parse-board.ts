@@ -1,4 +1,4 @@
-import type { ListItem, Nodes } from "mdast";
+import type { List, ListItem, Nodes } from "mdast";
 import { detectLineEnding, type LineEnding, lineSpan, lineStarts } from "./lines.js";
 import { parseMarkdown } from "./parse-markdown.js";
 import { type BoardHeading, toBoardHeading } from "./sections.js";
@@ -20,6 +20,12 @@ export interface BoardItem {
   /** Text of the nearest heading above the item, or null. */
   section: string | null;
   task: TaskLine;
+  /** Index in `items` of the nearest task item this one is nested in, or -1. */
+  parent: number;
+  /** Index in `items` of the task item before this one in the same list, or -1. */
+  previous: number;
+  /** Its list is ordered (`1.`, `1)`): in an ordered list each item follows the one before. */
+  ordered: boolean;
 }
 
 export interface Board {
@@ -39,11 +45,13 @@ export function parseBoard(text: string): Board {
   const starts = lineStarts(text);
   const headings: BoardHeading[] = [];
   const listItems: FoundItem[] = [];
-  collect(tree, headings, listItems, undefined);
+  collect(tree, headings, listItems, {});
 
   const items: BoardItem[] = [];
+  const indexOf = new Map<ListItem, number>();
+  const lastInList = new Map<List, number>();
   let headingIndex = -1;
-  for (const { node, endLine } of listItems) {
+  for (const { node, endLine, list, parent } of listItems) {
     const first = node.children[0];
     const line = first?.position?.start.line;
     if (line === undefined || endLine === undefined) continue;
@@ -52,6 +60,7 @@ export function parseBoard(text: string): Board {
     const task = parseTaskLine(text.slice(span.start, span.end));
     if (!task) continue;
     while (headingIndex + 1 < headings.length && headings[headingIndex + 1]!.line < line) headingIndex++;
+    indexOf.set(node, items.length);
     items.push({
       line,
       endLine,
@@ -60,7 +69,11 @@ export function parseBoard(text: string): Board {
       claimedBy: task.claimedBy,
       section: headingIndex >= 0 ? headings[headingIndex]!.title : null,
       task,
+      parent: parent === undefined ? -1 : (indexOf.get(parent) ?? -1),
+      previous: lastInList.get(list) ?? -1,
+      ordered: list.ordered === true,
     });
+    lastInList.set(list, items.length - 1);
   }
   return { items, headings, lineEnding: detectLineEnding(text), starts };
 }
@@ -68,19 +81,33 @@ export function parseBoard(text: string): Board {
 interface FoundItem {
   node: ListItem;
   endLine: number | undefined;
+  list: List;
+  /** The nearest task list item around this one. */
+  parent: ListItem | undefined;
+}
+
+interface Around {
+  /** End line of the outermost list item around the node. */
+  outerEnd?: number;
+  list?: List;
+  task?: ListItem;
 }
 
 // Document order: headings and task items each come out sorted by line, which section lookup relies on.
-// `outerEnd` is the end line of the outermost list item around `node`, if any.
-function collect(node: Nodes, headings: BoardHeading[], found: FoundItem[], outerEnd: number | undefined): void {
+function collect(node: Nodes, headings: BoardHeading[], found: FoundItem[], around: Around): void {
   if (node.type === "heading") {
     headings.push(toBoardHeading(node));
     return;
   }
-  let end = outerEnd;
+  let inner = around;
+  if (node.type === "list") inner = { ...around, list: node };
   if (node.type === "listItem") {
-    end ??= node.position?.end.line;
-    if (typeof node.checked === "boolean") found.push({ node, endLine: end });
+    const outerEnd = around.outerEnd ?? node.position?.end.line;
+    inner = { ...around, outerEnd };
+    if (typeof node.checked === "boolean" && around.list) {
+      found.push({ node, endLine: outerEnd, list: around.list, parent: around.task });
+      inner.task = node;
+    }
   }
-  if ("children" in node) for (const child of node.children) collect(child, headings, found, end);
+  if ("children" in node) for (const child of node.children) collect(child, headings, found, inner);
 }
