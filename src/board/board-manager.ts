@@ -1,7 +1,7 @@
 import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/index.js";
 import { looseKey } from "../markdown/loose-key.js";
 import { MarkdownLimitError } from "../markdown/parse-limits.js";
-import { ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
+import { type BoardStore, ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
 import { type Failure, failure, isFailure, type Outcome } from "./failure.js";
 import { findItem, stripClaimMarker } from "./find-item.js";
 import { ClaimTimes, historyLine } from "./history.js";
@@ -14,6 +14,8 @@ export interface BoardManagerOptions {
   agentId?: string;
   lockTimeoutMs?: number;
   lockStaleMs?: number;
+  /** Where the board lives; by default the local store of `root`'s `.hfs/`. */
+  store?: BoardStore;
 }
 
 export interface WorkItem {
@@ -73,19 +75,21 @@ function loadMarkdown(): Promise<Markdown> {
  * memory. Knows nothing of MCP; every change is decided inside the store's lock on the file as it is on disk.
  */
 export class BoardManager {
-  readonly store: Store;
+  readonly store: BoardStore;
   readonly agentId: string | undefined;
   private lastParse: { text: string; board: Board } | undefined;
   private readonly claimTimes: ClaimTimes;
 
   constructor(options: BoardManagerOptions) {
     this.agentId = options.agentId;
-    this.store = new Store({
-      root: options.root,
-      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-      lockStaleMs: options.lockStaleMs,
-    });
-    this.claimTimes = new ClaimTimes(this.store.paths.logFile);
+    this.store =
+      options.store ??
+      new Store({
+        root: options.root,
+        lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        lockStaleMs: options.lockStaleMs,
+      });
+    this.claimTimes = new ClaimTimes(this.store);
   }
 
   /**

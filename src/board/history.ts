@@ -1,5 +1,5 @@
 import { looseKey } from "../markdown/loose-key.js";
-import { LogTail } from "../store/index.js";
+import type { BoardStore } from "../store/index.js";
 
 export type HistoryAction = "add" | "claim" | "complete" | "release" | "force-release";
 
@@ -53,16 +53,13 @@ export function parseHistoryLine(line: string): HistoryEvent | undefined {
  * the last call (a call never rescans the whole log). A marker typed by hand, or a deleted log, gives null.
  */
 export class ClaimTimes {
-  private readonly tail: LogTail;
   private readonly latest = new Map<string, string>();
 
-  constructor(logFile: string) {
-    this.tail = new LogTail(logFile);
-  }
+  constructor(private readonly store: Pick<BoardStore, "readHistory">) {}
 
   /** Take in what was appended since the last refresh; call once per listing, then look up any number. */
   refresh(): void {
-    const { lines, restarted } = this.tail.read();
+    const { lines, restarted } = this.store.readHistory();
     if (restarted) this.latest.clear();
     for (const line of lines) {
       const event = parseHistoryLine(line);

@@ -1,10 +1,11 @@
 export { writeFileAtomic } from "./atomic-write.js";
+export type { BoardStore, Decide, Decision, HistoryRead } from "./board-store.js";
 export { DirLock, type DirLockOptions, LOCK_DIR_NAME, type LockLease, TURN_DIR_NAME } from "./dir-lock.js";
 export { ConcurrentEditError, FileError, type FileProblem, LockTimeoutError } from "./file-error.js";
 export { type HfsPaths, hfsPaths } from "./hfs-paths.js";
 export { isDirectory } from "./is-directory.js";
 export { MAX_FILE_BYTES } from "./limits.js";
 export { LogTail } from "./log-tail.js";
-export { type Decision, Store, type StoreOptions } from "./store.js";
+export { Store, type StoreOptions } from "./store.js";
 export { readStrict } from "./strict-read.js";
 export { removeOrphanTempFiles } from "./temp-files.js";

@@ -3,10 +3,12 @@ import { dirname } from "node:path";
 import { Mutex } from "async-mutex";
 import { appendLog } from "./append-log.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import type { BoardStore, Decide, Decision, HistoryRead } from "./board-store.js";
 import { DirLock, type LockLease, TURN_DIR_NAME } from "./dir-lock.js";
 import { ConcurrentEditError, FileError, symlinkError } from "./file-error.js";
 import { type HfsPaths, hfsPaths } from "./hfs-paths.js";
 import { MAX_FILE_BYTES } from "./limits.js";
+import { LogTail } from "./log-tail.js";
 import { SettledReader } from "./settled-read.js";
 import { type FileVersion, readBytes, readStrict, sameVersion, versionOf } from "./strict-read.js";
 import { removeOrphanTempFiles } from "./temp-files.js";
@@ -18,14 +20,6 @@ export interface StoreOptions {
   lockStaleMs?: number;
   /** Told when appending to the history log failed (the write it describes stands). */
   onLogError?: (error: unknown) => void;
-}
-
-/** What an update decided, given the file's current text: a result, and the new text if anything changes. */
-export interface Decision<T> {
-  result: T;
-  write?: string;
-  /** History lines to append to `.hfs/log.md` once the write is committed (only with `write`). */
-  log?: string[];
 }
 
 // A person saving the file between our read and our rename makes us redo the operation on their version.
@@ -58,17 +52,19 @@ type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
  * on the text the previous ones produced, then written once. One lock hand-over and one fsync then serve an
  * agent's burst of parallel calls; every caller still hears back only after the write is durable.
  */
-export class Store {
+export class Store implements BoardStore {
   readonly paths: HfsPaths;
   private readonly queue = new Mutex();
   private readonly lock: DirLock;
   private pending: PendingUpdate[] = [];
   private readonly reader = new SettledReader();
   private readonly onLogError: ((error: unknown) => void) | undefined;
+  private readonly history: LogTail;
 
   constructor(options: StoreOptions) {
     this.paths = hfsPaths(options.root);
     this.onLogError = options.onLogError;
+    this.history = new LogTail(this.paths.logFile);
     this.lock = new DirLock({
       dir: this.paths.hfsDir,
       timeoutMs: options.lockTimeoutMs,
@@ -84,7 +80,7 @@ export class Store {
   }
 
   /** Decide on the file's current text under the lock, and write what the decision says, atomically. */
-  update<T>(file: string, decide: (current: string | null) => Decision<T>): Promise<T> {
+  update<T>(file: string, decide: Decide<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ file, decide, resolve: resolve as (result: unknown) => void, reject });
       // Each call schedules a flush; a flush takes everything queued by then, so later ones may find nothing.
@@ -134,6 +130,11 @@ export class Store {
         removeIfEmpty(this.paths.hfsDir);
       }
     }
+  }
+
+  /** Lines appended to `.hfs/log.md` since the last call, read incrementally. */
+  readHistory(): HistoryRead {
+    return this.history.read();
   }
 
   /** Remove what this store keeps on disk between writes (its parked lock directory); call after idle(). */

@@ -2,6 +2,7 @@ import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ClaimTimes, historyLine, parseHistoryLine } from "../../src/board/history.js";
+import { LogTail } from "../../src/store/index.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
 describe("history lines", () => {
@@ -37,7 +38,8 @@ describe("ClaimTimes", () => {
     const root = await tempRoot();
     await mkdir(join(root, ".hfs"));
     const log = join(root, ".hfs", "log.md");
-    const times = new ClaimTimes(log);
+    const tail = new LogTail(log);
+    const times = new ClaimTimes({ readHistory: () => tail.read() });
     times.refresh();
     expect(times.claimedAt("Build auth", "alpha")).toBeNull(); // no log yet
 

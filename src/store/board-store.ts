@@ -1,0 +1,43 @@
+import type { HfsPaths } from "./hfs-paths.js";
+
+/**
+ * The seam between the board rules and wherever the board lives. The rules (`BoardManager`) talk only to this:
+ * the local store keeps `.hfs/` in one folder under a cross-process lock; the git store keeps it on a branch of
+ * a remote, with a push as the compare-and-swap, and mirrors it into the local folder for people to read.
+ */
+export interface BoardStore {
+  /** The local files: the board itself, or (git sync) its mirror. Reads, resources and people use these. */
+  readonly paths: HfsPaths;
+  /** The file's text as the store last knows it, or null when it does not exist. Never creates anything. */
+  read(file: string): Promise<string | null>;
+  /**
+   * Decide on the file's current text and write what the decision says, so that no other writer acted in
+   * between (exactly-once). `decide` may run several times (on newer versions) and must be pure; the promise
+   * resolves with the result of the run whose write, if any, was committed.
+   */
+  update<T>(file: string, decide: Decide<T>): Promise<T>;
+  /** Lines of the history log appended since the last call (`restarted`: start again from these). */
+  readHistory(): HistoryRead;
+  /** Resolves once every queued update has finished (a graceful stop). */
+  idle(): Promise<void>;
+  /** Give up what the store keeps between writes (a parked lock, a fetch timer); call after idle(). */
+  close(): void;
+  /** Start-up clean-up of what dead writers left behind; returns the names removed. */
+  removeOrphanTempFiles(): Promise<string[]>;
+}
+
+/** What an update decided, given the file's current text: a result, and the new text if anything changes. */
+export interface Decision<T> {
+  result: T;
+  write?: string;
+  /** History lines to record once the write is committed (only with `write`). */
+  log?: string[];
+}
+
+export type Decide<T> = (current: string | null) => Decision<T>;
+
+export interface HistoryRead {
+  lines: string[];
+  /** The history was replaced or cut: drop what was built from earlier lines. */
+  restarted: boolean;
+}
