@@ -1,7 +1,15 @@
 import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/index.js";
 import { looseKey } from "../markdown/loose-key.js";
 import { MarkdownLimitError } from "../markdown/parse-limits.js";
-import { type BoardStore, ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
+import {
+  type BoardStore,
+  ConcurrentEditError,
+  type DecideContext,
+  DecideOutsideLock,
+  FileError,
+  LockTimeoutError,
+  Store,
+} from "../store/index.js";
 import { type Failure, failure, isFailure, type Outcome } from "./failure.js";
 import { findItem, stripClaimMarker } from "./find-item.js";
 import { ClaimTimes, historyLine } from "./history.js";
@@ -16,6 +24,8 @@ export interface BoardManagerOptions {
   lockStaleMs?: number;
   /** Where the board lives; by default the local store of `root`'s `.hfs/`. */
   store?: BoardStore;
+  /** Told (a sentence for the log) when the local store takes the lock over from a holder dead or silent. */
+  onLockTakeover?: (message: string) => void;
 }
 
 export interface WorkItem {
@@ -61,6 +71,9 @@ export interface ItemChange {
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
+/** Boards up to this size may be parsed inside the lock (a few milliseconds); bigger ones are decided outside. */
+const LOCKED_PARSE_MAX_CHARS = 256 * 1024;
+
 type Markdown = typeof import("../markdown/index.js");
 let markdownModule: Promise<Markdown> | undefined;
 
@@ -88,6 +101,7 @@ export class BoardManager {
         root: options.root,
         lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
         lockStaleMs: options.lockStaleMs,
+        onTakeover: options.onLockTakeover,
       });
     this.claimTimes = new ClaimTimes(this.store);
   }
@@ -155,8 +169,8 @@ export class BoardManager {
     if (typeof query === "object") return query;
     const md = await loadMarkdown();
     return guard(() =>
-      this.store.update<Outcome<ItemChange & { claimed_by: string }>>(this.store.paths.stateFile, (current) => {
-        const board = this.parse(md, current ?? "");
+      this.store.update<Outcome<ItemChange & { claimed_by: string }>>(this.store.paths.stateFile, (current, context) => {
+        const board = this.parse(md, current ?? "", context);
         const range = section === undefined ? undefined : md.findSection(board.headings, section, board.starts.length);
         const needle = query === undefined ? undefined : looseKey(query);
         const item = board.items.find(
@@ -243,9 +257,9 @@ export class BoardManager {
     const section = checkSectionTitle(input.section ?? md.DEFAULT_SECTION);
     if (typeof section !== "string") return section;
     return guard(() =>
-      this.store.update<Outcome<ItemChange & { section: string }>>(this.store.paths.stateFile, (current) => {
+      this.store.update<Outcome<ItemChange & { section: string }>>(this.store.paths.stateFile, (current, context) => {
         const text = current ?? md.boardTemplate();
-        const board = this.parse(md, text);
+        const board = this.parse(md, text, context);
         const key = looseKey(description);
         const twin = board.items.find((item) => item.status !== "completed" && looseKey(item.description) === key);
         if (twin) {
@@ -259,14 +273,13 @@ export class BoardManager {
           };
         }
         const inserted = md.addItem(text, board, section, description);
-        const added = this.parse(md, inserted.text).items.find((item) => item.line === inserted.line);
         return {
           result: {
             success: true as const,
             description,
             status: "available" as const,
             line: inserted.line,
-            section: added?.section ?? section,
+            section: inserted.section,
           },
           write: inserted.text,
           log: [historyLine({ agent: input.agentId ?? this.agentId ?? "-", action: "add", description })],
@@ -341,8 +354,8 @@ export class BoardManager {
     if (badLine) return badLine;
     const md = await loadMarkdown();
     return guard(() =>
-      this.store.update<Outcome<T>>(this.store.paths.stateFile, (current) => {
-        const board = this.parse(md, current ?? "");
+      this.store.update<Outcome<T>>(this.store.paths.stateFile, (current, context) => {
+        const board = this.parse(md, current ?? "", context);
         const item = findItem(board.items, description, ref.line);
         if (isFailure(item)) return { result: item };
         const decision = decide(md, item, agent, current ?? "", board);
@@ -352,11 +365,15 @@ export class BoardManager {
   }
 
   // Parsing is the expensive step: each file version is parsed at most once, and a version that differs from
-  // the last one only inside one item line (a claim, release or completion, by anyone) is patched, not parsed.
-  private parse(md: Markdown, text: string): Board {
+  // the last one only inside item lines (a claim, release or completion, by anyone) is patched, not parsed.
+  // Inside the store's lock (the board changed after we decided), a big board is never parsed: the decision
+  // goes back out of the lock instead (see Store).
+  private parse(md: Markdown, text: string, context: DecideContext = { locked: false }): Board {
     const last = this.lastParse;
     if (last?.text === text) return last.board;
-    const board = (last && md.patchBoard(last.text, last.board, text)) ?? md.parseBoard(text);
+    const patched = last && md.patchBoard(last.text, last.board, text);
+    if (!patched && context.locked && text.length > LOCKED_PARSE_MAX_CHARS) throw new DecideOutsideLock();
+    const board = patched ?? md.parseBoard(text);
     this.lastParse = { text, board };
     return board;
   }

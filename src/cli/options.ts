@@ -2,7 +2,11 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "../board/index.js";
 import type { HttpOptions } from "../mcp/http/http-options.js";
-import { isDirectory } from "../store/index.js";
+import { DEFAULT_STALE_MS, isDirectory } from "../store/index.js";
+
+/** The shortest stale timeout accepted: a holder beats every staleMs/5, and a busy machine delays timers. */
+const MIN_STALE_MS = 500;
+
 import { parseHttpOptions } from "./http-flags.js";
 
 export interface CliOptions {
@@ -11,6 +15,8 @@ export interface CliOptions {
   rootSource?: "--root" | "HFS_ROOT";
   agentId?: string;
   lockTimeoutMs: number;
+  /** A lock holder whose heartbeat is older than this is presumed gone (where its pid cannot be judged). */
+  lockStaleMs: number;
   /**
    * Serve Streamable HTTP instead of stdio. The agent ids then belong to the tokens (`http.access`), and
    * `agentId` is unset: one server, one board manager, several agents.
@@ -31,7 +37,7 @@ export type ParsedCli =
       unlessClientRoots?: CliOptions;
     };
 
-export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS]
+export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS] [--lock-stale-ms MS]
        hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--root DIR] [--agent-id ID]
 
 An MCP server (stdio, or Streamable HTTP at /mcp) that lets several agents share work through .hfs/state.md.
@@ -40,6 +46,8 @@ An MCP server (stdio, or Streamable HTTP at /mcp) that lets several agents share
                         root if it offers roots, else the working directory)
   --agent-id ID         the agent this server acts for (env HFS_AGENT_ID); e.g. agent-1
   --lock-timeout-ms MS  how long a write waits for the .hfs lock (env HFS_LOCK_TIMEOUT_MS; default ${DEFAULT_LOCK_TIMEOUT_MS})
+  --lock-stale-ms MS    a lock holder silent this long is presumed gone, where its pid cannot be checked
+                        (another host or container; env HFS_LOCK_STALE_MS; default ${DEFAULT_STALE_MS})
   --help, --version
 
 HTTP mode (one server owns .hfs/; agents on other machines connect to it with a bearer token):
@@ -61,6 +69,7 @@ function parseFlags(args: string[]) {
       root: { type: "string" },
       "agent-id": { type: "string" },
       "lock-timeout-ms": { type: "string" },
+      "lock-stale-ms": { type: "string" },
       http: { type: "string" },
       token: { type: "string" },
       "no-auth": { type: "boolean" },
@@ -99,6 +108,16 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
     return { kind: "exit", code: 2, message: `--lock-timeout-ms \`${timeoutText}\` is not a whole number of milliseconds.` };
   }
+  const staleText = values["lock-stale-ms"] ?? nonEmpty(env.HFS_LOCK_STALE_MS);
+  const lockStaleMs = staleText === undefined ? DEFAULT_STALE_MS : Number(staleText);
+  // Below a few heartbeats' worth, a holder busy for a moment would look gone.
+  if (!Number.isInteger(lockStaleMs) || lockStaleMs < MIN_STALE_MS) {
+    return {
+      kind: "exit",
+      code: 2,
+      message: `--lock-stale-ms \`${staleText}\` is not a whole number of milliseconds of at least ${MIN_STALE_MS}.`,
+    };
+  }
   if (values.http === undefined) {
     const stray = (["token", "no-auth", "allowed-hosts"] as const).find((flag) => values[flag] !== undefined);
     if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
@@ -122,9 +141,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
           "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
       };
     }
-    return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, http } };
+    return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, lockStaleMs, http } };
   }
-  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs };
+  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, lockStaleMs };
   if (rootSource === undefined && root === resolve("/")) {
     return {
       kind: "exit",

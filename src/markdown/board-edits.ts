@@ -1,6 +1,7 @@
 import { endsWithLineBreak, lineSpan, replaceLineContent } from "./lines.js";
 import type { Board, BoardItem } from "./parse-board.js";
-import { findSection } from "./sections.js";
+import { parseMarkdown } from "./parse-markdown.js";
+import { collectHeadings, findSection } from "./sections.js";
 import { claimedLine, completedLine, releasedLine } from "./task-line.js";
 
 /**
@@ -24,6 +25,8 @@ export interface Insertion {
   text: string;
   /** 1-based line of the inserted item. */
   line: number;
+  /** The title of the section it landed in, as the board reads it. */
+  section: string;
 }
 
 /**
@@ -40,9 +43,10 @@ export function addItem(text: string, board: Board, sectionTitle: string, descri
   const firstSubsection = board.headings.find((h) => h.line > section.heading.line && h.line <= section.lastLine);
   const lastDirectLine = firstSubsection ? firstSubsection.line - 1 : section.lastLine;
   const inSection = board.items.filter((it) => it.line >= section.firstLine && it.line <= lastDirectLine);
-  if (inSection.length === 0) return insertAfterLine(text, board, section.heading.endLine, ["", item]);
+  const title = section.heading.title;
+  if (inSection.length === 0) return { ...insertAfterLine(text, board, section.heading.endLine, ["", item]), section: title };
   const lastEnd = Math.max(...inSection.map((it) => it.endLine));
-  return insertAfterLine(text, board, lastEnd, [item]);
+  return { ...insertAfterLine(text, board, lastEnd, [item]), section: title };
 }
 
 function editLine(text: string, board: Board, item: BoardItem, edit: (line: string) => string): string {
@@ -51,7 +55,7 @@ function editLine(text: string, board: Board, item: BoardItem, edit: (line: stri
   return replaceLineContent(text, span, edit(text.slice(span.start, span.end)));
 }
 
-function insertAfterLine(text: string, board: Board, line: number, lines: string[]): Insertion {
+function insertAfterLine(text: string, board: Board, line: number, lines: string[]): Omit<Insertion, "section"> {
   const span = lineSpan(text, board.starts, line);
   if (!span) throw new RangeError(`line ${line} is outside the board`);
   const eol = board.lineEnding;
@@ -65,10 +69,12 @@ function insertAfterLine(text: string, board: Board, line: number, lines: string
 
 function appendSection(text: string, board: Board, title: string, item: string): Insertion {
   const eol = board.lineEnding;
-  if (text.replace(/^\uFEFF/, "").length === 0) return { text: `${text}## ${title}${eol}${eol}${item}${eol}`, line: 3 };
+  // The heading's text as the board will read it (inline markup in the title is read as markdown, as anywhere).
+  const section = collectHeadings(parseMarkdown(`## ${title}`))[0]?.title ?? title;
+  if (text.replace(/^\uFEFF/, "").length === 0) return { text: `${text}## ${title}${eol}${eol}${item}${eol}`, line: 3, section };
   // One blank line between the old content and the new section; a final newline only if the file had one.
   const hasFinalBreak = endsWithLineBreak(text);
   const lineCount = board.starts.length - (hasFinalBreak ? 1 : 0);
   const added = `${hasFinalBreak ? eol : eol + eol}## ${title}${eol}${eol}${item}${hasFinalBreak ? eol : ""}`;
-  return { text: text + added, line: lineCount + 4 };
+  return { text: text + added, line: lineCount + 4, section };
 }

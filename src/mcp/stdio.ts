@@ -8,6 +8,7 @@ export interface StdioServeOptions {
   rootSource?: string;
   agentId?: string;
   lockTimeoutMs: number;
+  lockStaleMs?: number;
   /**
    * Started in `/` without a root: serve only once the client offers a usable root; when it turns out to offer
    * none, print this and exit with this code.
@@ -22,7 +23,7 @@ export interface StdioServeOptions {
  */
 export async function serveStdio(options: StdioServeOptions, log: (message: string) => void): Promise<void> {
   const { refusal } = options;
-  const board = new CurrentBoard(options);
+  const board = new CurrentBoard({ ...options, onLockTakeover: log });
   if (!refusal) {
     const removed = await board.use(options.root);
     if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);

@@ -1,7 +1,63 @@
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, fsyncSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type FileVersion, versionOf } from "./strict-read.js";
 import { tempFileName } from "./temp-files.js";
+
+/**
+ * Files are replaced whole, so that readers see either the old bytes or all of the new ones, even across a
+ * crash: a temp file with an unpredictable name, opened with O_EXCL (never through a planted symlink), written
+ * completely (the loop below never ignores a short write; ENOSPC throws), fsynced; then renamed over the target
+ * (or linked to it, when the target must not exist yet), then the directory fsynced so the rename survives a
+ * power cut. Synchronous: see strict-read.ts.
+ */
+
+export interface TempFile {
+  path: string;
+  /** The version readers will see once it is committed: a rename keeps the inode and mtime. */
+  version: FileVersion;
+}
+
+/** Write `data` durably to a new temp file in `dir`, named after `targetName`. */
+export function writeTemp(dir: string, targetName: string, data: string, mode?: number): TempFile {
+  const path = join(dir, tempFileName(targetName));
+  const fd = openSync(path, "wx", mode ?? 0o644);
+  let written = false;
+  try {
+    writeAll(fd, Buffer.from(data, "utf8"));
+    if (mode !== undefined) fchmodSync(fd, mode); // the umask may have narrowed it
+    fsyncSync(fd);
+    const version = versionOf(fstatSync(fd));
+    written = true;
+    return { path, version };
+  } finally {
+    closeSync(fd);
+    if (!written) rmSync(path, { force: true });
+  }
+}
+
+/** Replace `target` with the temp file (rename: the target may or may not exist). */
+export function commitReplace(temp: TempFile, target: string): void {
+  renameSync(temp.path, target);
+}
+
+/**
+ * Create `target` from the temp file only if it does not exist (link: EEXIST if someone created it meanwhile,
+ * e.g. git recreating a file it had just unlinked — a rename would silently replace theirs).
+ */
+export function commitCreate(temp: TempFile, target: string): void {
+  linkSync(temp.path, target);
+  unlinkSync(temp.path);
+}
+
+/** Make a directory's entries durable (the rename or link just done in it). */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface AtomicWriteOptions {
   /** Permission bits for the new file (keep the old file's). */
@@ -10,50 +66,23 @@ export interface AtomicWriteOptions {
   beforeCommit?: () => void;
 }
 
-/**
- * Replace `target` so that readers see either the old bytes or all of the new ones, even across a crash:
- * a temp file with an unpredictable name in the same directory, opened with O_EXCL (never through a planted
- * symlink), written completely (the loop below never ignores a short write; ENOSPC throws), fsynced, renamed
- * over the target, then the directory fsynced so the rename itself survives a power cut.
- * On any error the temp file is removed and the target is left as it was. Synchronous: see strict-read.ts.
- */
+/** Replace `target` atomically and durably (temp file beside it, rename, directory fsync). */
 export function writeFileAtomic(target: string, data: string, options: AtomicWriteOptions = {}): FileVersion {
   const dir = dirname(target);
-  const temp = join(dir, tempFileName(basename(target)));
-  let committed = false;
-  let version: FileVersion;
+  const temp = writeTemp(dir, basename(target), data, options.mode);
   try {
-    const fd = openSync(temp, "wx", options.mode ?? 0o644);
-    try {
-      writeAll(fd, Buffer.from(data, "utf8"));
-      if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask may have narrowed it
-      fsyncSync(fd);
-      const stat = fstatSync(fd); // the rename keeps inode and mtime: this is the version readers will see
-      version = versionOf(stat);
-    } finally {
-      closeSync(fd);
-    }
     options.beforeCommit?.();
-    renameSync(temp, target);
-    committed = true;
-  } finally {
-    if (!committed) rmSync(temp, { force: true });
+    commitReplace(temp, target);
+  } catch (error) {
+    rmSync(temp.path, { force: true });
+    throw error;
   }
   syncDirectory(dir);
-  return version;
+  return temp.version;
 }
 
 /** Write all of `bytes` at the file's position: a short write is continued, never ignored (ENOSPC throws). */
 export function writeAll(fd: number, bytes: Buffer): void {
   let written = 0;
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-}
-
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

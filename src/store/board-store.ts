@@ -34,7 +34,25 @@ export interface Decision<T> {
   log?: string[];
 }
 
-export type Decide<T> = (current: string | null) => Decision<T>;
+/** What a decision is told besides the file's text. */
+export interface DecideContext {
+  /**
+   * The store holds the lock others wait on while this decision runs (the file changed after the first
+   * decision): it must be cheap. A decision that would have to do expensive work (re-parse a big board) throws
+   * `DecideOutsideLock`, and the store runs it again without the lock.
+   */
+  locked: boolean;
+}
+
+export type Decide<T> = (current: string | null, context: DecideContext) => Decision<T>;
+
+/** Thrown by a decision that cannot be made cheaply inside the lock (see DecideContext). */
+export class DecideOutsideLock extends Error {
+  constructor() {
+    super("this decision must run outside the lock");
+    this.name = "DecideOutsideLock";
+  }
+}
 
 export interface HistoryRead {
   lines: string[];

@@ -1,11 +1,12 @@
 export { writeFileAtomic } from "./atomic-write.js";
-export type { BoardStore, Decide, Decision, HistoryRead } from "./board-store.js";
-export { DirLock, type DirLockOptions, LOCK_DIR_NAME, type LockLease, TURN_DIR_NAME } from "./dir-lock.js";
+export { type BoardStore, type Decide, type DecideContext, DecideOutsideLock, type Decision, type HistoryRead } from "./board-store.js";
+export { DEFAULT_STALE_MS, DirLock, type DirLockOptions, LOCK_DIR_NAME, type LockLease } from "./dir-lock.js";
 export { ConcurrentEditError, FileError, type FileProblem, LockTimeoutError } from "./file-error.js";
 export { type HfsPaths, hfsPaths } from "./hfs-paths.js";
 export { isDirectory } from "./is-directory.js";
 export { MAX_FILE_BYTES } from "./limits.js";
+export { QUEUE_DIR_NAME } from "./lock-queue.js";
 export { LogTail } from "./log-tail.js";
 export { Store, type StoreOptions } from "./store.js";
 export { readStrict } from "./strict-read.js";
-export { removeOrphanTempFiles } from "./temp-files.js";
+export { removeLeftovers } from "./temp-files.js";

@@ -1,63 +1,61 @@
-import { lstatSync, mkdirSync, rmdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { Mutex } from "async-mutex";
 import { appendLog } from "./append-log.js";
-import { writeFileAtomic } from "./atomic-write.js";
-import type { BoardStore, Decide, Decision, HistoryRead } from "./board-store.js";
-import { DirLock, type LockLease, TURN_DIR_NAME } from "./dir-lock.js";
-import { ConcurrentEditError, FileError, symlinkError } from "./file-error.js";
+import { commitCreate, commitReplace, syncDirectory, type TempFile, writeTemp } from "./atomic-write.js";
+import { type BoardStore, type Decide, DecideOutsideLock, type HistoryRead } from "./board-store.js";
+import { DirLock, type LockLease } from "./dir-lock.js";
+import { ConcurrentEditError, symlinkError } from "./file-error.js";
+import { decideInOrder, type GroupDecision, groupByFile, type PendingUpdate, rejectAll, settle } from "./group-decisions.js";
 import { type HfsPaths, hfsPaths } from "./hfs-paths.js";
-import { MAX_FILE_BYTES } from "./limits.js";
 import { LogTail } from "./log-tail.js";
 import { SettledReader } from "./settled-read.js";
-import { type FileVersion, readBytes, readStrict, sameVersion, versionOf } from "./strict-read.js";
-import { removeOrphanTempFiles } from "./temp-files.js";
+import { type FileSnapshot, readStrict, sameVersion, versionOf } from "./strict-read.js";
+import { removeLeftovers } from "./temp-files.js";
 
 export interface StoreOptions {
   root: string;
   lockTimeoutMs: number;
-  /** Heartbeat age after which a lock holder counts as dead (tests shorten it). */
+  /** Heartbeat age after which a lock holder counts as gone where its pid cannot be judged. */
   lockStaleMs?: number;
   /** Told when appending to the history log failed (the write it describes stands). */
   onLogError?: (error: unknown) => void;
+  /** Told, in a sentence for the log, when this store took the lock over from a stale holder. */
+  onTakeover?: (message: string) => void;
 }
 
-// A person saving the file between our read and our rename makes us redo the operation on their version.
-const MAX_ATTEMPTS = 5;
-/**
- * A server that has waited this long for the lock takes the turn (see dir-lock.ts): it bounds how long one agent
- * can lose the race for the lock. Measured with 8 agents hammering distinct items (bench/eight-agents.mjs, same
- * runs, loaded machine): without turns phase-A p99 128–282 ms; turns after 10 ms, 135–151 ms; after 30 ms,
- * 103–126 ms; after 60 ms, 96–98 ms. Turns sooner than that hand every release to another process, which must
- * read the other's version afresh, and cost throughput; later ones leave the tail to chance.
- */
-const TURN_AFTER_MS = 50;
+/** Rounds decided outside the lock before the last ones may decide inside it, whatever that costs. */
+const OPTIMISTIC_ROUNDS = 3;
+/** Rounds in all; past them, someone keeps saving the file under us (ConcurrentEditError). */
+const MAX_ROUNDS = 6;
 
-interface PendingUpdate {
-  file: string;
-  decide: (current: string | null) => Decision<unknown>;
-  resolve: (result: unknown) => void;
-  reject: (error: unknown) => void;
+/** A group decided outside the lock, with its text already durable in a temp file in our work folder. */
+interface Plan {
+  group: PendingUpdate[];
+  /** The version decided on. */
+  read: FileSnapshot | null;
+  decided: GroupDecision & { text: string };
+  temp: TempFile;
 }
 
-type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
-
 /**
- * The only way files under `.hfs/` change. Every update runs: in-process FIFO queue → cross-process lock →
- * fresh strict read → decide → atomic write (aborted if the file changed since the read) → unlock. Decisions
- * are therefore always made on what is on disk while no other writer can act. Reads take no lock: writes
- * replace files by rename, so a reader sees a whole old or a whole new file.
+ * The local store: the only way files under `.hfs/` change. Every update runs: in-process FIFO queue →
+ * settled read and decision, *without* the lock → the new text written and fsynced to a temp file in our
+ * parked lock's work folder → the cross-process lock → check that the file is still the version decided on
+ * (else decide again on what is there, cheaply, or go round once more) → rename → history line → unlock →
+ * directory fsync → reply. The lock is held for a handful of system calls, whatever the board's size; a board is
+ * never parsed inside it unless three rounds in a row lost a race to other writers' structural changes.
  *
- * Group commit: updates that queue up while the lock is busy are applied together, in order, each deciding
- * on the text the previous ones produced, then written once. One lock hand-over and one fsync then serve an
- * agent's burst of parallel calls; every caller still hears back only after the write is durable.
+ * Group commit: updates that queue up meanwhile are applied together, in order, each deciding on the text the
+ * previous ones produced, then written once; every caller still hears back only after the write is durable.
+ * Reads take no lock: writes replace files by rename, so a reader sees a whole old or a whole new file.
  */
 export class Store implements BoardStore {
   readonly paths: HfsPaths;
   private readonly queue = new Mutex();
   private readonly lock: DirLock;
   private pending: PendingUpdate[] = [];
-  private readonly reader = new SettledReader();
+  private readonly reader: SettledReader;
   private readonly onLogError: ((error: unknown) => void) | undefined;
   private readonly history: LogTail;
 
@@ -65,71 +63,27 @@ export class Store implements BoardStore {
     this.paths = hfsPaths(options.root);
     this.onLogError = options.onLogError;
     this.history = new LogTail(this.paths.logFile);
+    this.reader = new SettledReader(readStrict, (file) => this.existedElsewhere(file));
     this.lock = new DirLock({
       dir: this.paths.hfsDir,
       timeoutMs: options.lockTimeoutMs,
       staleMs: options.lockStaleMs,
-      turnAfterMs: TURN_AFTER_MS,
+      onTakeover: options.onTakeover,
     });
   }
 
   /** The file's text, or null when it does not exist. Never creates anything. */
   async read(file: string): Promise<string | null> {
     this.checkDirs(file);
-    return readStrict(file)?.text ?? null;
+    return (await this.reader.read(file))?.text ?? null;
   }
 
-  /** Decide on the file's current text under the lock, and write what the decision says, atomically. */
   update<T>(file: string, decide: Decide<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ file, decide, resolve: resolve as (result: unknown) => void, reject });
       // Each call schedules a flush; a flush takes everything queued by then, so later ones may find nothing.
       void this.queue.runExclusive(() => this.flush());
     });
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending.splice(0);
-    if (batch.length === 0) return;
-    const groups = new Map<string, PendingUpdate[]>();
-    for (const update of batch) groups.set(update.file, [...(groups.get(update.file) ?? []), update]);
-
-    const locked: PendingUpdate[][] = [];
-    for (const group of groups.values()) {
-      try {
-        if (this.checkDirs(group[0]!.file) || !settleWithoutLock(group)) locked.push(group);
-      } catch (error) {
-        for (const update of group) update.reject(error);
-      }
-    }
-    if (locked.length === 0) return;
-
-    // A first write creates `.hfs/`; if nothing ends up written, it leaves no trace of having tried.
-    let createdHfs = false;
-    let wrote = false;
-    let lease: LockLease | undefined;
-    try {
-      createdHfs = mkdirSync(this.paths.hfsDir, { recursive: true }) !== undefined;
-      lease = await this.lock.acquire();
-      // From here to the release, everything is synchronous: the lock is held only for the file work.
-      for (const group of locked) {
-        try {
-          const { outcomes, written } = this.decideAndWrite(group[0]!.file, group, lease);
-          wrote ||= written;
-          settle(group, outcomes);
-        } catch (error) {
-          for (const update of group) update.reject(error);
-        }
-      }
-    } catch (error) {
-      for (const update of locked.flat()) update.reject(error); // a no-op for those already settled
-    } finally {
-      lease?.release();
-      if (createdHfs && !wrote) {
-        this.lock.dispose();
-        removeIfEmpty(this.paths.hfsDir);
-      }
-    }
   }
 
   /** Lines appended to `.hfs/log.md` since the last call, read incrementally. */
@@ -147,41 +101,130 @@ export class Store implements BoardStore {
     while (this.queue.isLocked()) await this.queue.waitForUnlock();
   }
 
-  /** Remove temp files left behind by writers that died mid-write, and a turn a dead waiter held. */
+  /** Remove what writers and waiters that died left in `.hfs/`: temp files, parked locks, queue tickets. */
   async removeOrphanTempFiles(): Promise<string[]> {
-    const removed = await removeOrphanTempFiles(this.paths.hfsDir);
-    if (this.lock.removeDeadTurn()) removed.push(TURN_DIR_NAME);
-    return removed.concat(await removeOrphanTempFiles(this.paths.agentsDir));
+    const removed = removeLeftovers(this.paths.hfsDir).concat(removeLeftovers(this.paths.agentsDir));
+    const tickets = this.lock.removeDeadTickets();
+    return tickets > 0 ? [...removed, `${tickets} queue ticket(s)`] : removed;
   }
 
-  private decideAndWrite(file: string, group: PendingUpdate[], lease: LockLease): { outcomes: Outcome[]; written: boolean } {
-    for (let attempt = 1; ; attempt++) {
-      const snapshot = this.reader.read(file);
-      const { outcomes, text, log } = decideInOrder(group, snapshot?.text ?? null, file);
-      if (text === (snapshot?.text ?? null) || text === null) return { outcomes, written: false };
-      const createdDir = file === this.paths.stateFile ? undefined : mkdirSync(dirname(file), { recursive: true });
+  private async flush(): Promise<void> {
+    let groups = groupByFile(this.pending.splice(0));
+    // A first write creates `.hfs/` (or `agents/`); if nothing ends up written, it leaves no trace of having tried.
+    const missing = [this.paths.hfsDir, this.paths.agentsDir].filter((dir) => !this.exists(dir));
+    let committed = false;
+    for (let round = 1; groups.length > 0; round++) {
+      if (round > MAX_ROUNDS) {
+        for (const group of groups) rejectAll(group, new ConcurrentEditError(group[0]!.file, MAX_ROUNDS));
+        break;
+      }
+      const outcome = await this.round(groups, round > OPTIMISTIC_ROUNDS);
+      committed ||= outcome.committed;
+      groups = outcome.retry;
+    }
+    if (!committed && missing.length > 0) this.removeTraces(missing);
+  }
+
+  /** One round: decide outside the lock, commit inside. Returns the groups that must go round again. */
+  private async round(groups: PendingUpdate[][], mayDecideInLock: boolean): Promise<{ retry: PendingUpdate[][]; committed: boolean }> {
+    const plans: Plan[] = [];
+    for (const group of groups) {
+      const file = group[0]!.file;
       try {
-        const written = writeFileAtomic(file, text, {
-          mode: snapshot?.mode,
-          beforeCommit: () => {
-            if (!lease.stillHeld()) throw new FileError("io", file, "the .hfs lock was taken over during the write");
-            const now = readBytes(file);
-            if (!sameBytes(now?.data, snapshot?.bytes) || now?.steady === false) throw new ConcurrentEditError(file, attempt);
-            // One last look, as close to the rename as we can get: the check above is a whole read (longer on a
-            // big board), and a save by rename landing after its open would be replaced. A stat here leaves only
-            // the step between two system calls (README, "Residual risks").
-            if (!stillNames(file, now?.version)) throw new ConcurrentEditError(file, attempt);
-          },
-        });
-        this.reader.remember(file, written);
-        this.appendHistory(log);
-        return { outcomes, written: true };
+        this.checkDirs(file);
+        const read = await this.reader.read(file);
+        const decided = decideInOrder(group, read?.text ?? null, { locked: false });
+        // Nothing to write: answered without the lock (a decision on a settled read; e.g. not_available).
+        if (decided.text === null || decided.text === (read?.text ?? null)) settle(group, decided.outcomes);
+        else plans.push({ group, read, decided: decided as Plan["decided"], temp: this.writeTemp(file, decided.text, read) });
       } catch (error) {
-        if (createdDir !== undefined) removeIfEmpty(dirname(file)); // e.g. `agents/` made for a write that failed
-        if (error instanceof ConcurrentEditError && attempt < MAX_ATTEMPTS) continue;
-        throw error;
+        rejectAll(group, error);
       }
     }
+    if (plans.length === 0) return { retry: [], committed: false };
+    const retry: PendingUpdate[][] = [];
+    const done: { group: PendingUpdate[]; decided: GroupDecision; wrote: boolean }[] = [];
+    let lease: LockLease | undefined;
+    try {
+      lease = await this.lock.acquire();
+    } catch (error) {
+      for (const plan of plans) rejectAll(plan.group, error);
+    }
+    if (lease) {
+      for (const [i, plan] of plans.entries()) {
+        try {
+          const outcome = this.commit(plan, lease, mayDecideInLock);
+          if (outcome === "lost") {
+            retry.push(...plans.slice(i).map((p) => p.group)); // taken over: nothing more commits this round
+            break;
+          }
+          if (outcome === "retry") retry.push(plan.group);
+          else done.push({ group: plan.group, ...outcome });
+        } catch (error) {
+          rejectAll(plan.group, error);
+        }
+      }
+      lease.release();
+    }
+    this.clearWorkDir();
+    // Durable before anyone hears back: the renames are made durable outside the lock, then the replies go out.
+    const unsynced = new Map<string, unknown>();
+    for (const dir of new Set(done.filter((d) => d.wrote).map((d) => dirname(d.group[0]!.file)))) {
+      try {
+        syncDirectory(dir);
+      } catch (error) {
+        unsynced.set(dir, error);
+      }
+    }
+    for (const { group, decided } of done) {
+      const error = unsynced.get(dirname(group[0]!.file));
+      if (error === undefined) settle(group, decided.outcomes);
+      else rejectAll(group, error);
+    }
+    return { retry, committed: done.some((d) => d.wrote) };
+  }
+
+  // Inside the lock, synchronous: check, re-decide if someone wrote meanwhile, rename, log.
+  private commit(plan: Plan, lease: LockLease, mayDecideInLock: boolean): { decided: GroupDecision; wrote: boolean } | "retry" | "lost" {
+    const file = plan.group[0]!.file;
+    const now = readStrict(file);
+    let decided: GroupDecision = plan.decided;
+    let temp = { ...plan.temp, path: join(lease.workDir, basename(plan.temp.path)) };
+    if (!sameContent(now, plan.read)) {
+      // Someone wrote since we decided: decide again on their version, if it is whole and cheap to decide on.
+      if (!this.reader.trusts(file, now)) return "retry";
+      try {
+        decided = decideInOrder(plan.group, now?.text ?? null, { locked: !mayDecideInLock });
+      } catch (error) {
+        if (error instanceof DecideOutsideLock) return "retry";
+        throw error;
+      }
+      if (decided.text === null || decided.text === (now?.text ?? null)) return { decided, wrote: false };
+      temp = writeTemp(lease.workDir, basename(file), decided.text, now?.mode);
+    }
+    // One last look, as close to the rename as we can get: a save by rename landing after our read would
+    // otherwise be replaced. This leaves the step between two system calls (docs/guarantees.md).
+    if (!stillNames(file, now)) return "retry";
+    try {
+      if (now === null) commitCreate(temp, file);
+      else commitReplace(temp, file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return "retry"; // created meanwhile (git putting back a file it had just removed)
+      // Fenced (another server took the lock over: nothing more may commit), or our temp file or the target's
+      // folder vanished meanwhile (someone tidied `.hfs/`): go round again.
+      if (code === "ENOENT") return lease.stillHeld() ? "retry" : "lost";
+      throw error;
+    }
+    this.reader.remember(file, temp.version);
+    this.appendHistory(decided.log);
+    return { decided, wrote: true };
+  }
+
+  // The new text, durable in a temp file in our parked work folder, before the lock is even asked for.
+  private writeTemp(file: string, text: string, read: FileSnapshot | null): TempFile {
+    mkdirSync(dirname(file), { recursive: true });
+    return writeTemp(this.lock.prepare(), basename(file), text, read?.mode);
   }
 
   // Still inside the lock, so log lines keep the order of the writes they describe. The write itself is
@@ -194,87 +237,56 @@ export class Store implements BoardStore {
     }
   }
 
-  /**
-   * Refuse `.hfs` or `.hfs/agents` as symlinks (they would send every write somewhere outside the project).
-   * Returns whether `.hfs` exists.
-   */
-  private checkDirs(file: string): boolean {
-    let hfsExists = false;
-    for (const dir of [this.paths.hfsDir, this.paths.agentsDir]) {
-      if (!file.startsWith(dir)) continue;
-      let linked: boolean;
-      try {
-        linked = lstatSync(dir).isSymbolicLink();
-      } catch {
-        continue; // missing
-      }
-      if (linked) throw symlinkError(dir);
-      if (dir === this.paths.hfsDir) hfsExists = true;
-    }
-    return hfsExists;
+  /** Whether something besides this process's own reads shows `file` existed: the board, by its history log. */
+  private existedElsewhere(file: string): boolean {
+    if (file !== this.paths.stateFile) return false;
+    const log = lstatSync(this.paths.logFile, { throwIfNoEntry: false });
+    return log?.isFile() === true && log.size > 0;
   }
-}
 
-// Run each decision on the text left by the ones before it. A decision that throws, or whose write would pass
-// the size limit, fails alone; the others stand.
-function decideInOrder(
-  group: PendingUpdate[],
-  initial: string | null,
-  file: string,
-): { outcomes: Outcome[]; text: string | null; log: string[] } {
-  let text = initial;
-  const log: string[] = [];
-  const outcomes = group.map((update): Outcome => {
+  // Temp files left in our parked work folder by a round (not committed, or superseded) are ours to remove.
+  private clearWorkDir(): void {
     try {
-      const decision = update.decide(text);
-      if (decision.write !== undefined) {
-        if (Buffer.byteLength(decision.write) > MAX_FILE_BYTES) {
-          throw new FileError("too_large", file, `the update would make \`${file}\` larger than ${MAX_FILE_BYTES} bytes`);
-        }
-        text = decision.write;
-        log.push(...(decision.log ?? []));
-      }
-      return { ok: true, result: decision.result };
-    } catch (error) {
-      return { ok: false, error };
+      const dir = this.lock.prepare();
+      for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true, recursive: true });
+    } catch {
+      // `.hfs/` itself is gone: so are they.
     }
-  });
-  return { outcomes, text, log };
-}
-
-// Without `.hfs/` there is nothing to lock yet, and a decision that writes nothing must not create it either.
-// Settles the group if none of its decisions writes; false when one does (the group then goes through the lock).
-function settleWithoutLock(group: PendingUpdate[]): boolean {
-  const { outcomes, text } = decideInOrder(group, null, group[0]!.file);
-  if (text !== null) return false;
-  settle(group, outcomes);
-  return true;
-}
-
-// Answer each caller with its own outcome.
-function settle(group: PendingUpdate[], outcomes: Outcome[]): void {
-  outcomes.forEach((outcome, i) => {
-    if (outcome.ok) group[i]!.resolve(outcome.result);
-    else group[i]!.reject(outcome.error);
-  });
-}
-
-function removeIfEmpty(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    // Not empty (someone else's files) or already gone: leave it.
   }
+
+  // Remove the folders a write that wrote nothing after all created (`agents/` before `.hfs/`), if still empty.
+  private removeTraces(created: string[]): void {
+    if (created.includes(this.paths.hfsDir)) this.lock.dispose();
+    for (const dir of [this.paths.agentsDir, this.paths.hfsDir].filter((d) => created.includes(d))) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty (someone else's files) or already gone: leave it.
+      }
+    }
+  }
+
+  private exists(path: string): boolean {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  }
+
+  /** Refuse `.hfs` or `.hfs/agents` as symlinks: they would send every write somewhere outside the project. */
+  private checkDirs(file: string): void {
+    for (const dir of [this.paths.hfsDir, this.paths.agentsDir]) {
+      if (file.startsWith(dir) && lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) throw symlinkError(dir);
+    }
+  }
+}
+
+// Both missing, or the same bytes read whole.
+function sameContent(now: FileSnapshot | null, read: FileSnapshot | null): boolean {
+  if (now === null || read === null) return now === read;
+  return now.steady && now.bytes.equals(read.bytes);
 }
 
 // Whether `file` still names the version `read` saw (both missing counts as the same).
-function stillNames(file: string, read: FileVersion | undefined): boolean {
+function stillNames(file: string, read: FileSnapshot | null): boolean {
   const now = lstatSync(file, { throwIfNoEntry: false });
-  if (now === undefined || read === undefined) return now === read;
-  return sameVersion(versionOf(now), read);
-}
-
-function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.equals(b);
+  if (now === undefined || read === null) return now === undefined && read === null;
+  return sameVersion(versionOf(now), read.version);
 }

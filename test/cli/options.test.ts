@@ -17,9 +17,9 @@ function exit(parsed: ParsedCli) {
 }
 
 describe("parseCli", () => {
-  it("defaults: the working directory as root, no agent id, a 30 s lock timeout", async () => {
+  it("defaults: the working directory as root, no agent id, a 30 s lock timeout, a 10 s stale timeout", async () => {
     const cwd = await tempRoot();
-    expect(run(parseCli([], {}, cwd, VERSION))).toEqual({ root: cwd, agentId: undefined, lockTimeoutMs: 30_000 });
+    expect(run(parseCli([], {}, cwd, VERSION))).toEqual({ root: cwd, agentId: undefined, lockTimeoutMs: 30_000, lockStaleMs: 10_000 });
   });
 
   it("takes the root from --root, else HFS_ROOT, else the working directory", async () => {
@@ -92,6 +92,18 @@ describe("parseCli", () => {
       expect(parsed.code, value).not.toBe(0);
       expect(parsed.message, value).toContain(value);
       expect(exit(parseCli([], { HFS_LOCK_TIMEOUT_MS: value }, cwd, VERSION)).code, value).not.toBe(0);
+    }
+  });
+
+  it("takes the stale timeout from --lock-stale-ms, else HFS_LOCK_STALE_MS, and refuses one under 500 ms or not a number", async () => {
+    const cwd = await tempRoot();
+    expect(run(parseCli(["--lock-stale-ms", "2000"], { HFS_LOCK_STALE_MS: "5000" }, cwd, VERSION)).lockStaleMs).toBe(2000);
+    expect(run(parseCli([], { HFS_LOCK_STALE_MS: "5000" }, cwd, VERSION)).lockStaleMs).toBe(5000);
+    for (const value of ["abc", "499", "-1", "1.5", "10s"]) {
+      const parsed = exit(parseCli([`--lock-stale-ms=${value}`], {}, cwd, VERSION));
+      expect(parsed.code, value).toBe(2);
+      expect(parsed.message, value).toContain(value);
+      expect(exit(parseCli([], { HFS_LOCK_STALE_MS: value }, cwd, VERSION)).code, value).toBe(2);
     }
   });
 

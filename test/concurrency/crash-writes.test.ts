@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
 import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
+import { tempName } from "../helpers/lock-names.js";
 import { deadPid } from "../helpers/processes.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
@@ -136,8 +137,8 @@ describe("writers killed at random moments", () => {
 
     // Start-up clean-up: temp files of dead writers go (one planted to be sure there is at least one), a live
     // writer's stays (this test process stands in for one).
-    const planted = `.state.md.${deadPid()}.0123456789ab.hfs-tmp`;
-    const live = `.state.md.${process.pid}.0123456789ab.hfs-tmp`;
+    const planted = tempName("state.md", deadPid());
+    const live = tempName("state.md", process.pid);
     await writeFile(join(hfsDir, planted), "- [ ] half a li");
     await writeFile(join(hfsDir, live), "- [ ] in flight");
     const before = await readFile(stateFile);

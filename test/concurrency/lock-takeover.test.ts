@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DirLock, LOCK_DIR_NAME, type LockLease, LockTimeoutError } from "../../src/store/index.js";
 import { call, spawnServer } from "../helpers/clients.js";
+import { lockOwners } from "../helpers/lock-names.js";
 import { entriesBesideParkedLocks } from "../helpers/parked-locks.js";
 import { deadPid, HOST } from "../helpers/processes.js";
 import { holdLock, type Program, runProgram } from "../helpers/programs.js";
@@ -45,7 +46,7 @@ describe("lock takeover after the holder is killed with SIGKILL", () => {
     const recoveryMs = acquiredAt! - killedAt;
     console.log(`lock takeover after SIGKILL (DirLock in the test process): ${recoveryMs.toFixed(1)} ms`);
     expect(recoveryMs).toBeLessThan(TAKEOVER_BOUND_MS);
-    expect(await readdir(join(hfsDir, LOCK_DIR_NAME))).toEqual([expect.stringMatching(new RegExp(`^owner~${process.pid}~`))]);
+    expect(await lockOwners(hfsDir)).toEqual([expect.stringMatching(new RegExp(`^owner~${process.pid}~`))]);
     await lease.release();
   });
 
@@ -132,7 +133,7 @@ describe("heartbeat-based staleness for a holder on another host", () => {
     // process.pid is alive on this host, but the owner is on another host: only the heartbeat can tell.
     const stale = await lockOwnedBy(hfsDir, process.pid, new Date(Date.now() - 5000));
     const lease = await new DirLock({ dir: hfsDir, timeoutMs: 3000, staleMs: 300 }).acquire();
-    const entries = await readdir(join(hfsDir, LOCK_DIR_NAME));
+    const entries = await lockOwners(hfsDir);
     expect(entries).toHaveLength(1);
     expect(entries[0]).not.toBe(stale);
     expect(entries[0]).toMatch(new RegExp(`^owner~${process.pid}~${HOST.replace(/\./g, "\\.")}~`));

@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, expect } from "vitest";
 import { LOCK_DIR_NAME } from "../../src/store/index.js";
+import { lockOwners } from "./lock-names.js";
 
 /** The fixture program that takes the `.hfs` lock (from dist/), prints `held`, and holds it until killed. */
 export const HOLD_LOCK = fileURLToPath(new URL("../fixtures/programs/hold-lock.mjs", import.meta.url));
@@ -68,7 +69,7 @@ export function runProgram(path: string, args: string[], command = process.execP
 export async function holdLock(hfsDir: string): Promise<Program> {
   const holder = runProgram(HOLD_LOCK, [hfsDir]);
   expect(await holder.nextLine()).toBe("held");
-  expect(await readdir(join(hfsDir, LOCK_DIR_NAME))).toEqual([expect.stringMatching(new RegExp(`^owner~${holder.pid}~`))]);
+  expect(await lockOwners(hfsDir)).toEqual([expect.stringMatching(new RegExp(`^owner~${holder.pid}~`))]);
   return holder;
 }
 

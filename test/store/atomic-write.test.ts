@@ -80,7 +80,8 @@ describe("writeFileAtomic", () => {
       });
     }
     expect(names).toHaveLength(3);
-    for (const name of names) expect(name).toMatch(new RegExp(`^\\.state\\.md\\.${process.pid}\\.[0-9a-f]{8,}\\.hfs-tmp$`));
+    for (const name of names)
+      expect(name).toMatch(new RegExp(`^\\.state\\.md\\.${process.pid}\\.[0-9a-f]{8,}(?:-[0-9a-f]{8})?\\.hfs-tmp$`));
     expect(new Set(names).size).toBe(3);
   });
 

@@ -5,15 +5,17 @@ import type { TreeEntry } from "../mcp/tools/support.js";
 /**
  * What writers may leave in `.hfs/` besides the files themselves, told apart for the stress suites:
  *
- * - temp files `.<name>.<pid>.<hex>.hfs-tmp` (a write in flight, or killed mid-write);
- * - lock directories being built or parked between acquisitions, `.lock.<pid>.<hex>.hfs-tmp` — the lock may keep
- *   one per live process, so a parked lock of a *live* process is not a leftover, while one of a dead process is;
+ * - temp files `.<name>.<pid>.<hex>[-<tag>].hfs-tmp` (a write in flight, or killed mid-write), and fenced work
+ *   folders `.fenced.…` on their way out;
+ * - lock directories being built or parked between acquisitions, `.lock.<pid>.<hex>[-<tag>].hfs-tmp` — the lock
+ *   may keep one per live process (with the temp files of its next write inside), so a parked lock of a *live*
+ *   process is not a leftover, while one of a dead process is;
  * - `.lock/` itself: the lock is held;
- * - `.lock-turn/` (see src/store/dir-lock.ts), `.lock-turn.<pid>.<hex>.hfs-tmp` (parked): a turn held or parked
- *   by a live process is not a leftover; one of a dead process is (start-up clean-up removes it).
+ * - `.lock-queue/<ticket>`: a waiter's place in line; one of a dead process is a leftover (start-up clean-up
+ *   removes it), and the queue folder goes with its last ticket.
  */
-export const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]+\.hfs-tmp$/;
-const PARKED_LOCK = /^\.lock(?:-turn)?\.(\d+)\.[0-9a-f]+\.hfs-tmp$/;
+export const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]+(?:-[0-9a-f]{8})?\.hfs-tmp$/;
+const PARKED_LOCK = /^\.lock\.(\d+)\.[0-9a-f]+(?:-[0-9a-f]{8})?\.hfs-tmp$/;
 
 export interface Leftovers {
   /** Paths of temp files and lock directories that are not a live process's parked lock. */
@@ -30,9 +32,9 @@ export async function leftovers(hfsDir: string, live: readonly number[]): Promis
   for (const dir of [hfsDir, join(hfsDir, "agents")]) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (dir === hfsDir && name === ".lock") result.lockHeld = true;
-      if (dir === hfsDir && name === ".lock-turn") {
-        const owners = await readdir(join(dir, name)).catch(() => [] as string[]);
-        if (!owners.some((owner) => live.includes(Number(owner.split("~")[1])))) result.temps.push(join(dir, name));
+      if (dir === hfsDir && name === ".lock-queue") {
+        const tickets = await readdir(join(dir, name)).catch(() => [] as string[]);
+        for (const ticket of tickets) if (!live.includes(Number(ticket.split("~")[1]))) result.temps.push(join(dir, name, ticket));
       }
       if (!TEMP_NAME.test(name)) continue;
       const parkedPid = dir === hfsDir ? PARKED_LOCK.exec(name)?.[1] : undefined;

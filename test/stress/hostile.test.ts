@@ -632,7 +632,7 @@ describe("a symlink planted at the temp file's name (store level, random source 
       const target = join(l.hfs, "state.md");
       await writeFile(target, NORMAL_BOARD);
       const predicted = tempFileName("state.md");
-      expect(predicted).toBe(`.state.md.${process.pid}.abababababab.hfs-tmp`);
+      expect(predicted).toMatch(new RegExp(`^\\.state\\.md\\.${process.pid}\\.abababababab(?:-[0-9a-f]{8})?\\.hfs-tmp$`));
 
       const planted = join(l.hfs, predicted);
       for (const [what, linkTarget] of [
@@ -646,15 +646,20 @@ describe("a symlink planted at the temp file's name (store level, random source 
         expect(await readFile(target, "utf8")).toBe(NORMAL_BOARD);
         expect(await snapshotTree(l.outside), `written through a planted link to ${what}`).toEqual(outsideBefore);
 
-        // Through the store's locked update too: the update fails, nothing is written anywhere.
+        // Through the store's update too, whose temp file goes into its parked lock's work folder (now of a
+        // predictable name as well): the update fails, nothing is written anywhere.
         await rm(planted, { force: true });
-        await symlink(linkTarget, planted);
         // (A lock directory parked by the previous store would have the same, now predictable, name.)
         for (const entry of await readdir(l.hfs)) if (entry.startsWith(".lock.")) await rm(join(l.hfs, entry), { recursive: true });
+        const workDir = join(l.hfs, tempFileName(".lock"), "work~abababababababab");
+        const plantedInWork = join(workDir, predicted);
         const store = new Store({ root: l.root, lockTimeoutMs: 5000 });
+        // The attacker plants the link once the parked lock exists (built on the first write: build it first).
+        (store as unknown as { lock: { prepare(): string } }).lock.prepare();
+        await symlink(linkTarget, plantedInWork);
         await expect(store.update(target, () => ({ result: 1, write: "pwned\n" }))).rejects.toMatchObject({
           code: "EEXIST",
-          path: planted,
+          path: plantedInWork,
         });
         expect(await readFile(target, "utf8")).toBe(NORMAL_BOARD);
         expect(await snapshotTree(l.outside)).toEqual(outsideBefore);

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { DirLock, LOCK_DIR_NAME } from "../../src/store/index.js";
 import { call, spawnServer, type ToolReply } from "../helpers/clients.js";
+import { lockOwners } from "../helpers/lock-names.js";
 import { entriesBesideParkedLocks, PARKED_LOCK } from "../helpers/parked-locks.js";
 import { HOST } from "../helpers/processes.js";
 import { tempRoot } from "../helpers/temp-root.js";
@@ -197,7 +198,7 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
     });
     await sleep(500);
     expect(heldAt, "the script took a lock that was held").toBeUndefined();
-    expect(await readdir(join(hfsDir, LOCK_DIR_NAME))).toEqual([expect.stringMatching(new RegExp(`^owner~${process.pid}~`))]);
+    expect(await lockOwners(hfsDir)).toEqual([expect.stringMatching(new RegExp(`^owner~${process.pid}~`))]);
     // Its private directory waits beside the lock, holding its owner file.
     const staging = (await readdir(hfsDir)).filter((name) => name.startsWith(`${LOCK_DIR_NAME}.${script.pid}.`));
     expect(staging).toHaveLength(1);

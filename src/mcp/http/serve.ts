@@ -14,13 +14,18 @@ import { startHttpServer } from "./http-server.js";
 export interface HttpServeOptions {
   root: string;
   lockTimeoutMs: number;
+  lockStaleMs?: number;
   http: HttpOptions;
 }
 
 export async function serveHttp(options: HttpServeOptions, log: (message: string) => void): Promise<void> {
   const { http } = options;
   // One manager for every session: agents are told apart per session (the tokens), not per manager.
-  const board = new CurrentBoard({ lockTimeoutMs: options.lockTimeoutMs });
+  const board = new CurrentBoard({
+    lockTimeoutMs: options.lockTimeoutMs,
+    lockStaleMs: options.lockStaleMs,
+    onLockTakeover: log,
+  });
   const removed = await board.use(options.root);
   if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
   let access = http.access;
