@@ -134,20 +134,26 @@ export class Ticket {
     }
   }
 
-  // The live ticket just ahead of ours, if any. Also puts our own ticket back if someone removed it.
+  // The live ticket just ahead of ours, if any: tickets are judged from ours backwards, and the first live one
+  // ends the look (judging all of them, each waiter at each wake-up, cost 64 agents more CPU than the writes).
+  // Also puts our own ticket back if someone removed it.
   private ahead(): string | undefined {
     const names = this.queue.names();
-    if (!names.includes(this.name)) this.write();
-    let ahead: string | undefined;
+    let index = names.indexOf(this.name);
+    if (index < 0) {
+      this.write();
+      index = names.findIndex((name) => name > this.name);
+      if (index < 0) index = names.length;
+    }
     const now = Date.now();
-    for (const name of names) {
-      if (name >= this.name) break;
+    for (let i = index - 1; i >= 0; i--) {
+      const name = names[i]!;
       const waiter = ticketWaiter(name);
       const path = join(this.queue.dir, name);
-      if (waiter && standingOf(path, waiter, this.staleMs, now) === "held") ahead = name;
-      else tryUnlink(path);
+      if (waiter && standingOf(path, waiter, this.staleMs, now) === "held") return name;
+      tryUnlink(path);
     }
-    return ahead;
+    return undefined;
   }
 
   private write(): void {

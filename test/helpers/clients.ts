@@ -6,8 +6,11 @@ import { type CallToolResult, ListRootsRequestSchema, type Root } from "@modelco
 import { afterEach } from "vitest";
 import { createServer, type ServerOptions } from "../../src/mcp/server.js";
 
-/** The built CLI, as users run it (`npm test` builds before testing). */
-export const CLI_PATH = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+/**
+ * The built CLI, as users run it (`npm test` builds before testing). HFS_TEST_CLI points the suites at another
+ * build — an older release's `dist/cli.js`, to watch a reproduction fail there before the fix.
+ */
+export const CLI_PATH = process.env.HFS_TEST_CLI || fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
 const open: Client[] = [];
 
@@ -38,13 +41,16 @@ export interface SpawnOptions {
   cwd?: string;
   /** Roots the client offers (declaring the roots capability); none when absent. */
   roots?: Root[];
+  /** A command the server runs under, e.g. `["unshare", "--pid", "--fork", "--"]`: then `<wrap> node cli.js …`. */
+  wrap?: string[];
 }
 
 /** An SDK client talking to the built server in its own OS process over stdio. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<SpawnedServer> {
+  const [command = process.execPath, ...prefix] = options.wrap ? [...options.wrap, process.execPath] : [];
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI_PATH, ...args],
+    command,
+    args: [...prefix, CLI_PATH, ...args],
     env: { PATH: process.env.PATH ?? "", ...env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
     stderr: "pipe",
