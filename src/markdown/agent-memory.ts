@@ -26,6 +26,28 @@ export function readMemorySections(text: string): Record<MemorySection, string> 
  * person added, and the file's line endings. A missing section is added at the end of the file.
  */
 export function writeMemorySection(text: string, key: MemorySection, content: string, append: boolean): string {
+  return placeSection(text, key, content, append).text;
+}
+
+/**
+ * writeMemorySection, checked: the new file must read back with that section holding exactly what was written
+ * and every other section as it was. Content that opens a code fence or an HTML block it does not close would
+ * swallow the sections after it (get_agent_memory then showed them empty, and every later replace of a
+ * swallowed section appended another copy of its heading); a file a person broke that way cannot take the write
+ * either. Returns the new text, or undefined when the write would not read back.
+ */
+export function writeMemorySectionChecked(text: string, key: MemorySection, content: string, append: boolean): string | undefined {
+  const { text: updated, body } = placeSection(text, key, content, append);
+  const before = readMemorySections(text);
+  const after = readMemorySections(updated);
+  if (after[key] !== trimBlankLines(body)) return undefined;
+  for (const other of Object.keys(MEMORY_SECTIONS) as MemorySection[]) {
+    if (other !== key && after[other] !== before[other]) return undefined;
+  }
+  return updated;
+}
+
+function placeSection(text: string, key: MemorySection, content: string, append: boolean): { text: string; body: string } {
   const eol = detectLineEnding(text);
   const incoming = normaliseContent(content, eol);
   const starts = lineStarts(text);
@@ -36,7 +58,7 @@ export function writeMemorySection(text: string, key: MemorySection, content: st
   if (!range) {
     const lead = text.replace(/^\uFEFF/, "").length === 0 ? "" : finalBreak ? eol : eol + eol;
     const body = incoming ? `${eol}${eol}${incoming}` : "";
-    return `${text}${lead}## ${title}${body}${finalBreak || text.length === 0 ? eol : ""}`;
+    return { text: `${text}${lead}## ${title}${body}${finalBreak || text.length === 0 ? eol : ""}`, body: incoming };
   }
   const existing = trimBlankLines(text.slice(range.start, range.end));
   const body = append && existing ? appended(existing, incoming, eol) : incoming;
@@ -44,7 +66,7 @@ export function writeMemorySection(text: string, key: MemorySection, content: st
   const replacement = range.followedByHeading
     ? `${lead}${body ? `${eol}${body}${eol}` : ""}${eol}`
     : `${lead}${body ? `${eol}${body}` : ""}${finalBreak ? eol : ""}`;
-  return text.slice(0, range.start) + replacement + text.slice(range.end);
+  return { text: text.slice(0, range.start) + replacement + text.slice(range.end), body };
 }
 
 /** True when content would end its section early: it holds a level-1 or level-2 heading. */

@@ -5,9 +5,11 @@ export {
   memoryTemplate,
   readMemorySections,
   writeMemorySection,
+  writeMemorySectionChecked,
 } from "./agent-memory.js";
 export { addItem, claimItem, completeItem, type Insertion, releaseItem } from "./board-edits.js";
 export { boardTemplate, DEFAULT_SECTION } from "./board-template.js";
+export { conflictMarkerLines } from "./conflict-markers.js";
 export { type Board, type BoardHeading, type BoardItem, parseBoard } from "./parse-board.js";
 export { MarkdownLimitError, PARSE_LIMITS } from "./parse-limits.js";
 export { patchBoard } from "./patch-board.js";

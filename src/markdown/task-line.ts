@@ -22,6 +22,9 @@ export interface TaskLine {
   status: ItemStatus;
 }
 
+/** What an agent id may be: it becomes a file name (`.hfs/agents/<id>.md`) and the id in claim markers. */
+export const AGENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 // Container syntax only: spaces, tabs, `>` and an optional bullet (`-`, `*`, `+`, `1.`, `1)`).
 const CHECKBOX = /^([ \t>]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?[ \t]*)\[([ xX])\]/;
 // A trailing `[IP:<id>]`; its id is whatever a person typed, up to `]`, without whitespace.
@@ -38,7 +41,7 @@ export function parseTaskLine(line: string): TaskLine | undefined {
   const text = found ? rest.slice(0, found.index) : rest;
   const marker = found ? rest.slice(found.index) : "";
   const checked = check !== " ";
-  const claimedBy = found && !checked ? (found[2] ?? null) : null;
+  const claimedBy = found && !checked ? holderOf(found[2]!) : null;
   return {
     prefix,
     check,
@@ -49,6 +52,16 @@ export function parseTaskLine(line: string): TaskLine | undefined {
     description: text.trim(),
     status: checked ? "completed" : claimedBy ? "in_progress" : "available",
   };
+}
+
+/**
+ * The holder a marker names. A person may type any id (`[IP:Alpha]`, `alpha` followed by a zero-width space, a
+ * Cyrillic `а`): that is still a claim — by a holder no agent can be, since no valid id equals it. It is shown
+ * with a leading `?` and every character outside printable ASCII as `\u{…}`, so a person sees it is not `alpha`.
+ */
+export function holderOf(id: string): string {
+  if (AGENT_ID.test(id)) return id;
+  return `?${id.replace(/[^\x21-\x7e]/gu, (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`)}`;
 }
 
 /** The line with ` [IP:<agentId>]` appended after everything it already holds. */

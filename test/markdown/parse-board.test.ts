@@ -33,6 +33,7 @@ describe("markdown public API", () => {
       "breaksSections",
       "claimItem",
       "completeItem",
+      "conflictMarkerLines",
       "findSection",
       "memoryTemplate",
       "parseBoard",
@@ -41,6 +42,7 @@ describe("markdown public API", () => {
       "releaseItem",
       "sectionKey",
       "writeMemorySection",
+      "writeMemorySectionChecked",
     ]);
   });
 });
