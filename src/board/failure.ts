@@ -13,6 +13,8 @@ export const FAILURE_REASONS = [
   "agent_id_required",
   "agent_mismatch",
   "lock_timeout",
+  "contention",
+  "board_conflict",
   "file_error",
 ] as const;
 

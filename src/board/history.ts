@@ -54,13 +54,16 @@ export function parseHistoryLine(line: string): HistoryEvent | undefined {
  */
 export class ClaimTimes {
   private readonly latest = new Map<string, string>();
+  /** Why the history could not be read at the last refresh; then every claim time is unknown. */
+  unreadable: string | undefined;
 
   constructor(private readonly store: Pick<BoardStore, "readHistory">) {}
 
   /** Take in what was appended since the last refresh; call once per listing, then look up any number. */
   refresh(): void {
-    const { lines, restarted } = this.store.readHistory();
-    if (restarted) this.latest.clear();
+    const { lines, restarted, unreadable } = this.store.readHistory();
+    this.unreadable = unreadable;
+    if (restarted || unreadable) this.latest.clear();
     for (const line of lines) {
       const event = parseHistoryLine(line);
       if (event?.action === "claim") this.latest.set(key(event.description, event.agent), event.at);

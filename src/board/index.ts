@@ -1,12 +1,4 @@
-export {
-  BoardManager,
-  type BoardManagerOptions,
-  DEFAULT_LOCK_TIMEOUT_MS,
-  type ItemChange,
-  type ItemRef,
-  type StatusCounts,
-  type WorkItem,
-} from "./board-manager.js";
+export { BoardManager, type BoardManagerOptions, DEFAULT_LOCK_TIMEOUT_MS } from "./board-manager.js";
 export {
   describeFailure,
   explainFailure,
@@ -17,4 +9,7 @@ export {
   isFailure,
   type Outcome,
 } from "./failure.js";
+export type { ItemChange, ItemRef } from "./item-changes.js";
+export type { Listing, ListQuery, StatusCounts, WorkItem } from "./listing.js";
+export type { Memory } from "./memory.js";
 export { checkAgentId } from "./validate.js";

@@ -1,8 +1,10 @@
+import { AGENT_ID } from "../markdown/task-line.js";
 import { type Failure, failure } from "./failure.js";
 
-const AGENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 // Names Windows reserves for devices, with or without an extension: `nul.md` cannot be created there.
 const DEVICE_NAME = /^(con|nul|prn|aux|com[1-9]|lpt[1-9])$/;
+// Unicode format characters (category Cf): bidi controls, zero-width spaces and joiners, soft hyphens, BOMs.
+const FORMAT = /\p{Cf}/u;
 // C0 controls other than tab, and DEL: they have no business in a one-line description.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
@@ -28,25 +30,43 @@ export function checkAgentId(id: string, field = "agent_id"): Failure | undefine
   return undefined;
 }
 
-/** A description as stored: trimmed, one line, 1-500 characters, and unable to pose as a claim marker. */
-export function checkDescription(raw: string, field = "description"): Failure | string {
-  const description = raw.trim();
+/**
+ * Text an agent gives to name an existing item (or to search: `query`): trimmed, one line, 1-500 characters.
+ * Anything a person may have typed into the board is allowed — `[IP:` inside the text, invisible characters —
+ * so that every item is addressable by the description get_work_items shows.
+ */
+export function checkReference(raw: string, field = "description"): Failure | string {
+  const text = raw.trim();
   const bad = (why: string, hint: string) => failure("invalid_input", `${field} \`${truncate(raw)}\` ${why}`, hint, { field });
-  if (description.length === 0) return bad("is empty", "Give the item's text, e.g. `Build auth`.");
-  if (/[\r\n]/.test(description)) return bad("spans several lines", "Use one line; put details in your memory notes.");
-  if (CONTROL.test(description)) return bad("contains control characters", "Use plain printable text.");
-  if (description.length > DESCRIPTION_MAX) {
-    return bad(`is ${description.length} characters long`, `Shorten it to at most ${DESCRIPTION_MAX} characters.`);
-  }
+  if (text.length === 0) return bad("is empty", "Give the item's text, e.g. `Build auth`.");
+  if (/[\r\n]/.test(text)) return bad("spans several lines", "Use one line; put details in your memory notes.");
+  if (CONTROL.test(text)) return bad("contains control characters", "Use plain printable text.");
+  if (text.length > DESCRIPTION_MAX)
+    return bad(`is ${text.length} characters long`, `Shorten it to at most ${DESCRIPTION_MAX} characters.`);
+  return text;
+}
+
+/**
+ * New text for the board or the log (a new item's description, a forced release's reason): a reference that
+ * also cannot pose as a claim marker, and shows what it says — no bidi controls (U+202A–U+202E, U+2066–U+2069)
+ * or other invisible format characters, which make a line read differently from what it holds.
+ */
+export function checkDescription(raw: string, field = "description"): Failure | string {
+  const description = checkReference(raw, field);
+  if (typeof description !== "string") return description;
+  const bad = (why: string, hint: string) => failure("invalid_input", `${field} \`${truncate(raw)}\` ${why}`, hint, { field });
   if (description.includes("[IP:")) {
     return bad("contains `[IP:`", "Leave out claim markers: claim_item adds them. Give the plain description.");
+  }
+  if (FORMAT.test(description)) {
+    return bad("contains invisible formatting characters (bidi controls or zero-width characters)", "Use plain visible text.");
   }
   return description;
 }
 
 export function checkSectionTitle(raw: string): Failure | string {
   const title = raw.trim();
-  if (title.length === 0 || title.length > SECTION_MAX || CONTROL.test(title)) {
+  if (title.length === 0 || title.length > SECTION_MAX || CONTROL.test(title) || FORMAT.test(title)) {
     // CONTROL includes \r and \n
     return failure(
       "invalid_input",

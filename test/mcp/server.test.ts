@@ -26,7 +26,7 @@ const INPUTS: Record<string, { properties: string[]; required: string[] }> = {
   release_item: { properties: ["agent_id", "description", "force", "line", "reason"], required: ["description"] },
   add_item: { properties: ["description", "section"], required: ["description"] },
   update_agent_memory: { properties: ["agent_id", "append", "content", "section"], required: ["content", "section"] },
-  get_agent_memory: { properties: ["agent_id"], required: [] },
+  get_agent_memory: { properties: ["agent_id", "offset"], required: [] },
 };
 
 describe("public API", () => {
@@ -46,6 +46,8 @@ describe("public API", () => {
         "agent_id_required",
         "agent_mismatch",
         "lock_timeout",
+        "contention",
+        "board_conflict",
         "file_error",
       ].sort(),
     );

@@ -6,7 +6,7 @@ export const addItem = defineTool({
   name: "add_item",
   title: "Add a work item",
   description:
-    "Add a new available item to the shared board (one line, 1-500 characters). Use it when you discover work others could pick up. " +
+    "Add a new available item to the board (one line, 1-500 characters) when you discover work others could pick up. " +
     "`duplicate` means an open item with that description already exists: claim it instead.",
   input: z.object({
     description: z.string().describe("One line describing the work, e.g. `Write tests for the login form`."),

@@ -6,7 +6,7 @@ export const claimItem = defineTool({
   name: "claim_item",
   title: "Claim a work item",
   description:
-    "Claim an available item before working on it, so no other agent does it too. Exactly one agent wins a claim; " +
+    "Claim an available item before working on it, so no other agent does it too. Exactly one agent wins; " +
     "`not_available` means another agent holds it: pick a different item. Claiming an item you already hold succeeds (safe to retry).",
   input: z.object({ description: descriptionField, line: lineField, agent_id: agentIdField }),
   output: z.object({ ...itemChangeShape, status: z.literal("in_progress"), claimed_by: z.string() }),

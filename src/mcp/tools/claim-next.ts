@@ -6,8 +6,8 @@ export const claimNext = defineTool({
   name: "claim_next",
   title: "Claim the next available item",
   description:
-    "Pick and claim the first available item (board order), optionally within a section and/or matching a text, in one " +
-    "atomic step: it cannot lose a race the way get_work_items then claim_item can. `none_available` means nothing matches.",
+    "Pick and claim the first available item (board order), optionally in a section and/or matching a text, in one " +
+    "atomic step (no race, unlike get_work_items then claim_item). `none_available`: nothing matches.",
   input: z.object({
     section: z.string().optional().describe("Only items under this heading (its sub-sections included)."),
     query: z.string().optional().describe("Only items whose description contains this text (case-insensitive)."),

@@ -6,7 +6,7 @@ export const completeItem = defineTool({
   name: "complete_item",
   title: "Complete a work item",
   description:
-    "Mark an item you claimed as done (checks it off on the board). Only the agent holding the claim may complete it; " +
+    "Mark an item you claimed as done (checks it off on the board). Only its holder may complete it; " +
     "`not_owner` means you do not hold it.",
   input: z.object({ description: descriptionField, line: lineField, agent_id: agentIdField }),
   output: z.object({ ...itemChangeShape, status: z.literal("completed") }),

@@ -32,6 +32,10 @@ export const getWorkItems = defineTool({
     items: z.array(workItem),
     counts: z.object({ available: z.number().int(), in_progress: z.number().int(), completed: z.number().int() }),
     next_cursor: z.string().optional().describe("Present when more items match: pass it as `cursor`."),
+    conflicts: z
+      .array(z.number().int())
+      .optional()
+      .describe("Lines of unresolved merge-conflict markers: writes are refused until resolved."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handle: (manager, args) =>
@@ -43,10 +47,15 @@ export const getWorkItems = defineTool({
       limit: args.limit,
       cursor: args.cursor,
     }),
-  summarize: ({ items, counts, next_cursor }) => {
+  summarize: ({ items, counts, next_cursor, conflicts }) => {
     const head = `${items.length} item(s) shown; board: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`;
+    const conflict = conflicts
+      ? [
+          `The board holds an unresolved merge conflict (markers on lines ${conflicts.join(", ")}): every write is refused until a person resolves it.`,
+        ]
+      : [];
     const more = next_cursor ? [`More items: call again with cursor "${next_cursor}".`] : [];
-    return [head, ...items.map(renderItem), ...more].join("\n");
+    return [...conflict, head, ...items.map(renderItem), ...more].join("\n");
   },
 });
 

@@ -149,7 +149,6 @@ describe("claim_item", () => {
       { description: "   " },
       { description: "b".repeat(501) },
       { description: "Build auth\nand more" },
-      { description: "Build [IP:alpha] auth" }, // a marker at the end is forgiven (copied from the board); inside, never
       { description: 42 },
       {},
       { description: "Build auth", line: "x" },

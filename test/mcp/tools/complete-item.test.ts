@@ -105,7 +105,6 @@ describe("complete_item", () => {
       { description: "", agent_id: "alpha" },
       { description: "c".repeat(501), agent_id: "alpha" },
       { description: "Write tests\r\nmore", agent_id: "alpha" },
-      { description: "Write [IP:alpha] tests", agent_id: "alpha" }, // only a trailing marker is forgiven
       { description: "Write tests", line: "x", agent_id: "alpha" },
       { description: "Write tests", line: -3, agent_id: "alpha" },
       ...BAD_AGENT_IDS.map((id) => ({ description: "Write tests", agent_id: id })),

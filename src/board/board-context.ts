@@ -1,0 +1,69 @@
+import type { Board, MemorySection } from "../markdown/index.js";
+import { type BoardStore, type DecideContext, DecideOutsideLock } from "../store/index.js";
+import type { Failure } from "./failure.js";
+import { ClaimTimes } from "./history.js";
+import { resolveAgent } from "./identity.js";
+
+export type Markdown = typeof import("../markdown/index.js");
+let markdownModule: Promise<Markdown> | undefined;
+
+/** The markdown parser is the heaviest part of the server; it is loaded with the first call, not at start-up. */
+export function loadMarkdown(): Promise<Markdown> {
+  markdownModule ??= import("../markdown/index.js");
+  return markdownModule;
+}
+
+/** Boards up to this size may be parsed inside the lock (a few milliseconds); bigger ones are decided outside. */
+const LOCKED_PARSE_MAX_CHARS = 256 * 1024;
+
+/** A board as the rules read it: its items and headings, and the lines of any merge conflict left in it. */
+export interface ParsedBoard {
+  board: Board;
+  conflicts: number[];
+}
+
+/**
+ * What every rule of the board works with: the store, the agent the server acts for, the claim times from the
+ * history, and the one parse cache.
+ */
+export class BoardContext {
+  readonly claimTimes: ClaimTimes;
+  private last: { text: string; parsed: ParsedBoard } | undefined;
+  private lastMemory: { text: string; sections: Record<MemorySection, string> } | undefined;
+
+  constructor(
+    readonly store: BoardStore,
+    readonly agentId: string | undefined,
+  ) {
+    this.claimTimes = new ClaimTimes(store);
+  }
+
+  /** A memory file's sections, read once per version (a long file is read page by page, each page a call). */
+  memorySections(md: Markdown, text: string): Record<MemorySection, string> {
+    if (this.lastMemory?.text !== text) this.lastMemory = { text, sections: md.readMemorySections(text) };
+    return this.lastMemory.sections;
+  }
+
+  /** Who is calling: the server's agent, or the one the call names (see identity.ts). */
+  agent(passed: string | undefined): Failure | string {
+    return resolveAgent(this.agentId, passed);
+  }
+
+  /**
+   * Parsing is the expensive step: each file version is parsed at most once, and a version that differs from
+   * the last one only inside item lines (a claim, release or completion, by anyone) is patched, not parsed.
+   * Inside the store's lock (the board changed after we decided), a big board is never parsed: the decision
+   * goes back out of the lock instead (see Store). Conflict markers are never item lines, so a patch keeps them.
+   */
+  parse(md: Markdown, text: string, context: DecideContext = { locked: false }): ParsedBoard {
+    const last = this.last;
+    if (last?.text === text) return last.parsed;
+    const patched = last && md.patchBoard(last.text, last.parsed.board, text);
+    if (!patched && context.locked && text.length > LOCKED_PARSE_MAX_CHARS) throw new DecideOutsideLock();
+    const parsed = patched
+      ? { board: patched, conflicts: last.parsed.conflicts }
+      : { board: md.parseBoard(text), conflicts: md.conflictMarkerLines(text) };
+    this.last = { text, parsed };
+    return parsed;
+  }
+}

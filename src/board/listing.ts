@@ -1,0 +1,101 @@
+import type { BoardItem, ItemStatus } from "../markdown/index.js";
+import { type BoardContext, loadMarkdown } from "./board-context.js";
+import { failure, isFailure, type Outcome } from "./failure.js";
+import { guard } from "./guard.js";
+import { checkCutoff, checkPage } from "./validate.js";
+
+export interface WorkItem {
+  description: string;
+  status: ItemStatus;
+  claimed_by: string | null;
+  /** When the current holder claimed it, from `.hfs/log.md`; null when unknown (a marker typed by hand). */
+  claimed_at: string | null;
+  line: number;
+  section: string | null;
+}
+
+export interface StatusCounts {
+  available: number;
+  in_progress: number;
+  completed: number;
+}
+
+export interface ListQuery {
+  status?: ItemStatus;
+  claimedBy?: string;
+  /** Orphan review: only in-progress items claimed before this ISO time (or at an unknown time). */
+  claimedBefore?: string;
+  /** Orphan review: only in-progress items claimed more than this many minutes ago (or at an unknown time). */
+  olderThanMinutes?: number;
+  limit?: number;
+  /** `next_cursor` from the previous page. */
+  cursor?: string;
+}
+
+export interface Listing {
+  success: true;
+  items: WorkItem[];
+  counts: StatusCounts;
+  next_cursor?: string;
+  /** Lines of merge-conflict markers in the board: while there are any, every write is refused. */
+  conflicts?: number[];
+}
+
+/**
+ * The board's items in file order, filtered, one page at a time (`limit`, default 100, at most 1,000) so a
+ * large board never floods an agent's context; `next_cursor` continues after the last item returned. Counts
+ * always cover the whole board.
+ */
+export async function listItems(ctx: BoardContext, query: ListQuery = {}): Promise<Outcome<Listing>> {
+  const page = checkPage(query.limit, query.cursor);
+  if (isFailure(page)) return page;
+  const cutoff = checkCutoff(query.claimedBefore, query.olderThanMinutes);
+  if (typeof cutoff === "object") return cutoff;
+  return guard(async () => {
+    const md = await loadMarkdown();
+    const text = await ctx.store.read(ctx.store.paths.stateFile);
+    const parsed = text === null ? undefined : ctx.parse(md, text);
+    ctx.claimTimes.refresh();
+    // Orphan review rests on claim times: without the log, every claim would look like an orphan.
+    if (cutoff !== undefined && ctx.claimTimes.unreadable !== undefined) {
+      return failure(
+        "file_error",
+        `claim times are unknown: .hfs/log.md cannot be read (${ctx.claimTimes.unreadable})`,
+        "Ask a person to fix or remove .hfs/log.md; listing without older_than_minutes or claimed_before still works.",
+      );
+    }
+    const counts: StatusCounts = { available: 0, in_progress: 0, completed: 0 };
+    const items: WorkItem[] = [];
+    let more = false;
+    for (const item of parsed?.board.items ?? []) {
+      counts[item.status]++;
+      if (item.line <= page.afterLine) continue;
+      if (query.status !== undefined && item.status !== query.status) continue;
+      if (query.claimedBy !== undefined && item.claimedBy !== query.claimedBy) continue;
+      const claimedAt = item.claimedBy === null ? null : ctx.claimTimes.claimedAt(item.description, item.claimedBy);
+      if (cutoff !== undefined && (item.status !== "in_progress" || (claimedAt !== null && Date.parse(claimedAt) >= cutoff))) continue;
+      if (items.length < page.limit) items.push(toWorkItem(item, claimedAt));
+      else more = true;
+    }
+    const last = items.at(-1);
+    const conflicts = parsed?.conflicts ?? [];
+    return {
+      success: true as const,
+      items,
+      counts,
+      ...(more && last ? { next_cursor: `after:${last.line}` } : {}),
+      ...(conflicts.length > 0 ? { conflicts } : {}),
+    };
+  });
+}
+
+function toWorkItem(item: BoardItem, claimedAt: string | null): WorkItem {
+  return {
+    description: item.description,
+    status: item.status,
+    claimed_by: item.claimedBy,
+    claimed_at: claimedAt,
+    line: item.line,
+    section: item.section,
+  };
+}
