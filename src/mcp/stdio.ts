@@ -1,6 +1,7 @@
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CurrentBoard } from "./current-board.js";
 import { createServer } from "./server.js";
+import { BoundedStdioTransport } from "./stdio-transport.js";
+import { STOP_DEADLINE_MS } from "./stop-deadline.js";
 
 export interface StdioServeOptions {
   root: string;
@@ -23,7 +24,7 @@ export interface StdioServeOptions {
  */
 export async function serveStdio(options: StdioServeOptions, log: (message: string) => void): Promise<void> {
   const { refusal } = options;
-  const board = new CurrentBoard({ ...options, onLockTakeover: log });
+  const board = new CurrentBoard({ ...options, notice: log });
   if (!refusal) {
     const removed = await board.use(options.root);
     if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
@@ -33,6 +34,10 @@ export async function serveStdio(options: StdioServeOptions, log: (message: stri
   const stop = async (exit = refusal && board.root === undefined ? refusal : undefined) => {
     if (stopping) return;
     stopping = true;
+    setTimeout(() => {
+      log(`stopped after ${STOP_DEADLINE_MS} ms with writes still queued: they were not made, and never acknowledged`);
+      process.exit(exit?.code ?? 0);
+    }, STOP_DEADLINE_MS).unref();
     await server.close().catch(() => undefined);
     await board.close();
     if (exit) process.stderr.write(`${exit.message}\n`);
@@ -45,7 +50,8 @@ export async function serveStdio(options: StdioServeOptions, log: (message: stri
     followClientRoots: options.rootSource === undefined,
     onNoRoot: () => void stop(refusal),
   });
-  const transport = new StdioServerTransport();
+  const transport = new BoundedStdioTransport();
+  server.server.onerror = (error) => log(`stdio: ${error.message}`);
   process.on("SIGTERM", () => void stop());
   process.on("SIGINT", () => void stop());
   process.stdin.on("close", () => void stop());

@@ -58,4 +58,6 @@ export interface HistoryRead {
   lines: string[];
   /** The history was replaced or cut: drop what was built from earlier lines. */
   restarted: boolean;
+  /** Why the history cannot be read at all: claim times are then unknown (not "old"). */
+  unreadable?: string;
 }

@@ -18,10 +18,8 @@ export interface StoreOptions {
   lockTimeoutMs: number;
   /** Heartbeat age after which a lock holder counts as gone where its pid cannot be judged. */
   lockStaleMs?: number;
-  /** Told when appending to the history log failed (the write it describes stands). */
-  onLogError?: (error: unknown) => void;
-  /** Told, in a sentence for the log, when this store took the lock over from a stale holder. */
-  onTakeover?: (message: string) => void;
+  /** Told, in a sentence for the server's log, of what the store met: a stale lock taken over, a log it skips. */
+  notice?: (message: string) => void;
 }
 
 /** Rounds decided outside the lock before the last ones may decide inside it, whatever that costs. */
@@ -56,19 +54,20 @@ export class Store implements BoardStore {
   private readonly lock: DirLock;
   private pending: PendingUpdate[] = [];
   private readonly reader: SettledReader;
-  private readonly onLogError: ((error: unknown) => void) | undefined;
   private readonly history: LogTail;
+  private historyProblem: string | undefined;
+  private readonly notice: ((message: string) => void) | undefined;
 
   constructor(options: StoreOptions) {
     this.paths = hfsPaths(options.root);
-    this.onLogError = options.onLogError;
+    this.notice = options.notice;
     this.history = new LogTail(this.paths.logFile);
     this.reader = new SettledReader(readStrict, (file) => this.existedElsewhere(file));
     this.lock = new DirLock({
       dir: this.paths.hfsDir,
       timeoutMs: options.lockTimeoutMs,
       staleMs: options.lockStaleMs,
-      onTakeover: options.onTakeover,
+      onTakeover: options.notice,
     });
   }
 
@@ -88,7 +87,13 @@ export class Store implements BoardStore {
 
   /** Lines appended to `.hfs/log.md` since the last call, read incrementally. */
   readHistory(): HistoryRead {
-    return this.history.read();
+    const read = this.history.read();
+    // Said once per cause, not at every listing.
+    if (read.unreadable !== this.historyProblem) {
+      this.historyProblem = read.unreadable;
+      if (read.unreadable) this.notice?.(`.hfs/log.md is skipped: ${read.unreadable}; claim times are unknown until it is fixed`);
+    }
+    return read;
   }
 
   /** Remove what this store keeps on disk between writes (its parked lock directory); call after idle(). */
@@ -233,7 +238,7 @@ export class Store implements BoardStore {
     try {
       appendLog(this.paths.logFile, lines);
     } catch (error) {
-      this.onLogError?.(error);
+      this.notice?.(`could not append to .hfs/log.md (the write it describes stands): ${(error as Error).message}`);
     }
   }
 

@@ -1,10 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, expect } from "vitest";
-import { LOCK_DIR_NAME } from "../../src/store/index.js";
 import { lockOwners } from "./lock-names.js";
 
 /** The fixture program that takes the `.hfs` lock (from dist/), prints `held`, and holds it until killed. */

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
@@ -193,6 +193,18 @@ async function tempFiles(hfsDir: string): Promise<TempEntry[]> {
     }
   }
   return found;
+}
+
+/** Temp files in the work folders (`work~<nonce>`) of the parked lock directories of `pid` (`.lock.<pid>.…`). */
+async function pendingTempFiles(hfsDir: string, pid: number): Promise<number> {
+  let count = 0;
+  for (const name of await readdir(hfsDir).catch(() => [] as string[])) {
+    if (!name.startsWith(`.lock.${pid}.`)) continue;
+    for (const work of await readdir(join(hfsDir, name)).catch(() => [] as string[])) {
+      if (work.startsWith("work~")) count += (await readdir(join(hfsDir, name, work)).catch(() => [] as string[])).length;
+    }
+  }
+  return count;
 }
 
 async function lockOwnerPid(hfsDir: string): Promise<number | undefined> {
@@ -427,11 +439,10 @@ async function runPhase(board: Board): Promise<PhaseFigures> {
       deadPids.add(pid);
       // The items this process issued operations on are final now (the next process takes new ones).
       for (const track of touched) track.dead = true;
-      // Landed inside a write: it left a temp file (not just a lock dir) or died holding the lock. A lower bound:
-      // a live server may have taken the lock over already.
-      const temps = await tempFiles(hfsDir);
-      const tempFile = temps.some((temp) => temp.pid === pid && !/^\.lock(?:-turn)?\./.test(basename(temp.path)));
-      if (tempFile || (await lockOwnerPid(hfsDir)) === pid) figures.killsMidWrite++;
+      // Landed inside a write: it left a temp file in its work folder (servers write the next commit there, in
+      // their parked lock or in the lock itself) or died holding the lock. A lower bound: a live server may have
+      // taken the lock over already.
+      if ((await pendingTempFiles(hfsDir, pid)) > 0 || (await lockOwnerPid(hfsDir)) === pid) figures.killsMidWrite++;
       await loop;
     } else {
       await loop;

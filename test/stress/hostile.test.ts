@@ -512,15 +512,14 @@ const BAD_IDS = [
   "-alpha",
   "alpha.md",
 ];
-// Refused by add_item. (claim/complete/release accept a description pasted with its trailing claim marker, as
-// get_work_items' lines show it: "forgiving addressing" strips `[IP:<id>]` at the end for matching only.)
-const MARKED_DESCRIPTION = "Build auth [IP:alpha]";
+// Refused by add_item only: new text may not pose as a claim marker or hide what it says. claim/complete/release
+// name existing items, and must reach every item get_work_items shows — a person may have typed `[IP:` or an
+// invisible character into one — so for them these are just descriptions (that match no item here).
+const ADD_ONLY_REFUSED = ["Build auth [IP:alpha]", "Build auth [IP:", "[IP:mallory] Build auth", "evil \u202e txt", "zero\u200bwidth"];
 const BAD_DESCRIPTIONS = [
   "Build auth\n- [ ] Injected item",
   "Build auth\r- [ ] Injected item",
-  MARKED_DESCRIPTION,
-  "Build auth [IP:",
-  "[IP:mallory] Build auth",
+  ...ADD_ONLY_REFUSED,
   "d".repeat(10_000),
   "d".repeat(501),
   "bell \u0007",
@@ -550,7 +549,7 @@ describe("hostile input, through a spawned server: invalid_input, nothing writte
     }
     for (const description of BAD_DESCRIPTIONS) {
       bad.push(["add_item", { description }, "description"]);
-      if (description === MARKED_DESCRIPTION) continue;
+      if (ADD_ONLY_REFUSED.includes(description)) continue;
       for (const tool of ["claim_item", "complete_item", "release_item"])
         bad.push([tool, { description, agent_id: "alpha" }, "description"]);
     }
@@ -560,7 +559,7 @@ describe("hostile input, through a spawned server: invalid_input, nothing writte
     for (const content of [
       "m".repeat(64 * 1024 + 1),
       "é".repeat(32 * 1024 + 1),
-      "m".repeat(MiB),
+      "m".repeat(MiB - 1024),
       "# Heading",
       "intro\n## Injected section",
       "text\n===",
@@ -573,6 +572,11 @@ describe("hostile input, through a spawned server: invalid_input, nothing writte
     bad.push(["drop_board", {}, undefined]);
 
     for (const [tool, args, field] of bad) await expectRefused(srv, l.base, tool, args, "invalid_input", field);
+    for (const description of ADD_ONLY_REFUSED.filter((text) => !text.endsWith("[IP:alpha]"))) {
+      for (const tool of ["claim_item", "complete_item", "release_item"]) {
+        await expectRefused(srv, l.base, tool, { description, agent_id: "alpha" }, "not_found", undefined);
+      }
+    }
     await srv.client.ping({ timeout: CALL_BOUND_MS });
 
     // The limits' own edges are accepted: a 64-character id, a 500-character description, 64 KiB of memory.

@@ -1,4 +1,5 @@
 import { CurrentBoard } from "../current-board.js";
+import { STOP_DEADLINE_MS } from "../stop-deadline.js";
 import { generateToken } from "./auth.js";
 import type { HttpAccess, HttpOptions } from "./http-options.js";
 import { startHttpServer } from "./http-server.js";
@@ -24,7 +25,7 @@ export async function serveHttp(options: HttpServeOptions, log: (message: string
   const board = new CurrentBoard({
     lockTimeoutMs: options.lockTimeoutMs,
     lockStaleMs: options.lockStaleMs,
-    onLockTakeover: log,
+    notice: log,
   });
   const removed = await board.use(options.root);
   if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
@@ -48,6 +49,10 @@ export async function serveHttp(options: HttpServeOptions, log: (message: string
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    setTimeout(() => {
+      log(`stopped after ${STOP_DEADLINE_MS} ms with calls still under way: their writes were not made, and never acknowledged`);
+      process.exit(0);
+    }, STOP_DEADLINE_MS).unref();
     log("stopping: finishing the calls under way");
     await server.close();
     await board.close();
