@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "../board/index.js";
 import type { HttpOptions } from "../mcp/http/http-options.js";
+import { isFileSystemRoot, notAProject } from "../mcp/project-root.js";
 import { isDirectory } from "../store/index.js";
 import { parseHttpOptions } from "./http-flags.js";
 
@@ -84,7 +85,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   if (values.help) return { kind: "exit", code: 0, message: USAGE };
   if (values.version) return { kind: "exit", code: 0, message: version };
 
-  const located = locateRoot(values.root, env, cwd);
+  const located = locateRoot(values.root, env, cwd, { allowWorkingDirectoryRoot: true });
   if (typeof located === "string") return { kind: "exit", code: 2, message: located };
   const { root, source: rootSource } = located;
 
@@ -114,42 +115,43 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     });
     if (typeof http === "string") return { kind: "exit", code: 2, message: http };
     // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.
-    if (rootSource === undefined && root === resolve("/")) {
-      return {
-        kind: "exit",
-        code: 2,
-        message:
-          "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
-      };
-    }
+    if (isFileSystemRoot(root)) return { kind: "exit", code: 2, message: notAProject(root, "the working directory") };
     return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, http } };
   }
   const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs };
-  if (rootSource === undefined && root === resolve("/")) {
-    return {
-      kind: "exit",
-      code: 2,
-      message:
-        "hfs-mcp was started in `/` (as Claude Desktop starts servers), which is not a project, and the client " +
-        "offers no roots. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
-      unlessClientRoots: options,
-    };
+  if (isFileSystemRoot(root)) {
+    return { kind: "exit", code: 2, message: workingDirectoryRefusal(root, "the client offers no roots"), unlessClientRoots: options };
   }
   return { kind: "run", options };
 }
 
 /**
+ * Started in `/` (as Claude Desktop starts servers) with no root given, and the client gave none either (`why`):
+ * the message to exit with.
+ */
+export function workingDirectoryRefusal(root: string, why: string): string {
+  return notAProject(root, `the working directory; ${why}`);
+}
+
+/**
  * The project root: `--root`, else HFS_ROOT, else the working directory (source undefined) — which must be an
- * existing directory; otherwise the message to exit with. Shared by the server and the people's commands.
+ * existing directory, and not the file system's root; otherwise the message to exit with. Shared by the server
+ * and the people's commands. `allowWorkingDirectoryRoot` lets a working directory of `/` through, for the stdio
+ * server to decide once it knows whether the client offers roots.
  */
 export function locateRoot(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  { allowWorkingDirectoryRoot = false } = {},
 ): { root: string; source: "--root" | "HFS_ROOT" | undefined } | string {
   const source = flag !== undefined ? "--root" : nonEmpty(env.HFS_ROOT) !== undefined ? "HFS_ROOT" : undefined;
   const root = resolve(cwd, flag ?? nonEmpty(env.HFS_ROOT) ?? ".");
-  return isDirectory(root) ? { root, source } : `--root \`${root}\` is not an existing directory.`;
+  if (!isDirectory(root)) return `--root \`${root}\` is not an existing directory.`;
+  if (isFileSystemRoot(root) && (source !== undefined || !allowWorkingDirectoryRoot)) {
+    return notAProject(root, source === undefined ? "the working directory" : `given by ${source}`);
+  }
+  return { root, source };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

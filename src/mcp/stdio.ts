@@ -10,9 +10,9 @@ export interface StdioServeOptions {
   lockTimeoutMs: number;
   /**
    * Started in `/` without a root: serve only once the client offers a usable root; when it turns out to offer
-   * none, print this and exit with this code.
+   * none, print the message for why not (e.g. "the client offers no roots") and exit with this code.
    */
-  refusal?: { code: number; message: string };
+  refusal?: { code: number; message: (why: string) => string };
 }
 
 /**
@@ -29,12 +29,14 @@ export async function serveStdio(options: StdioServeOptions, log: (message: stri
   }
 
   let stopping = false;
-  const stop = async (exit = refusal && board.root === undefined ? refusal : undefined) => {
+  const stop = async (why?: string) => {
     if (stopping) return;
     stopping = true;
+    // Stopped (stdin closed, a signal) before any root was decided: that refusal still applies.
+    const exit = refusal && (why !== undefined || board.root === undefined) ? refusal : undefined;
     await server.close().catch(() => undefined);
     await board.close();
-    if (exit) process.stderr.write(`${exit.message}\n`);
+    if (exit) process.stderr.write(`${exit.message(why ?? "the client gave no root before it stopped the server")}\n`);
     process.exit(exit?.code ?? 0);
   };
   const server = createServer({
@@ -42,7 +44,7 @@ export async function serveStdio(options: StdioServeOptions, log: (message: stri
     log,
     board,
     followClientRoots: options.rootSource === undefined,
-    onNoRoot: () => void stop(refusal),
+    onNoRoot: (why) => void stop(why),
   });
   const transport = new StdioServerTransport();
   process.on("SIGTERM", () => void stop());

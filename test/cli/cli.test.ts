@@ -233,6 +233,25 @@ describe("hfs-mcp refusing to start", () => {
     expect(result.stdout).toBe("");
   });
 
+  it("exits 2 on `/` as the root from --root or HFS_ROOT, in stdio and HTTP mode, and writes nothing there", async () => {
+    const cwd = await tempRoot();
+    const hadBoard = existsSync("/.hfs");
+    for (const [args, env] of [
+      [["--root", "/"], {}],
+      [[], { HFS_ROOT: "/" }],
+      [["--http", "0", "--no-auth", "--root", "/"], {}],
+      [["--http", "0", "--no-auth"], { HFS_ROOT: "/" }],
+    ] as const) {
+      const result = await runCli([...args, "--agent-id", "alpha"], cwd, { ...env });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain("hfs-mcp will not serve `/`");
+      expect(result.stderr).toContain("--root /path/to/project");
+      expect(result.stdout).toBe("");
+    }
+    expect(existsSync("/.hfs")).toBe(hadBoard);
+    expect(await snapshotTree(cwd)).toEqual({});
+  });
+
   it("exits non-zero on an invalid --agent-id or HFS_AGENT_ID, naming it", async () => {
     const root = await tempRoot();
     for (const [args, env] of [
