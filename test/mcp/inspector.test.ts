@@ -36,6 +36,19 @@ describe("MCP Inspector 2.12.0 --cli against the built stdio server", () => {
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
     expect(tools.every((tool) => tool.inputSchema.type === "object" && tool.outputSchema !== undefined)).toBe(true);
     expect(run.stderr).toContain(`serving ${root} as alpha`); // the server's own stderr, passed through
+    // The Inspector lints every tools/list: a line `Schema portability: N errors, M warnings …` when it finds anything.
+    expect(run.stderr).not.toContain("Schema portability");
+  });
+
+  it("tools/list --strict finds 0 schema portability errors and 0 warnings", async () => {
+    const root = await tempRoot();
+    const run = await inspector(["--root", root, "--agent-id", "alpha"], ["--method", "tools/list", "--strict", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const envelope = JSON.parse(run.stdout) as { result: { tools: unknown[] }; schemaFindings?: unknown[] };
+    expect(envelope.result.tools).toHaveLength(TOOLS.length);
+    // With --strict the Inspector puts its findings in the envelope, and every one of them in full on stderr.
+    expect(envelope.schemaFindings).toBeUndefined();
+    expect(run.stderr).not.toMatch(/Warning: tool|Error: tool/);
   });
 
   it("tools/call get_work_items returns the board's items, and a failing call exits 5 with --format json", async () => {
