@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "../board/index.js";
-import type { HttpOptions } from "../mcp/http/http-options.js";
+import { DEFAULT_SESSION_IDLE_MINUTES, type HttpOptions } from "../mcp/http/http-options.js";
 import { isFileSystemRoot, notAProject } from "../mcp/project-root.js";
 import { isDirectory } from "../store/index.js";
 import { parseHttpOptions } from "./http-flags.js";
@@ -33,7 +33,8 @@ export type ParsedCli =
     };
 
 export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS]
-       hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--root DIR] [--agent-id ID]
+       hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--session-idle-minutes N]
+               [--root DIR] [--agent-id ID]
 
 An MCP server (stdio, or Streamable HTTP at /mcp) that lets several agents share work through .hfs/state.md.
 
@@ -50,6 +51,8 @@ HTTP mode (one server owns .hfs/; agents on other machines connect to it with a 
                         env HFS_TOKENS="TOKEN1=alpha,TOKEN2=bravo": one token per agent
   --no-auth             no token, on a loopback HOST only (refused elsewhere)
   --allowed-hosts LIST  extra host names accepted in Host/Origin, comma-separated (env HFS_ALLOWED_HOSTS)
+  --session-idle-minutes N  close a session unused for N minutes (env HFS_SESSION_IDLE_MINUTES; default
+                        ${DEFAULT_SESSION_IDLE_MINUTES}; 0: never). A client that comes back gets 404 and opens a new one.
 
 Commands for people (print and exit; same board, lock and history log as the servers):
   hfs-mcp status [--root DIR]
@@ -66,6 +69,7 @@ function parseFlags(args: string[]) {
       token: { type: "string" },
       "no-auth": { type: "boolean" },
       "allowed-hosts": { type: "string" },
+      "session-idle-minutes": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -101,7 +105,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     return { kind: "exit", code: 2, message: `--lock-timeout-ms \`${timeoutText}\` is not a whole number of milliseconds.` };
   }
   if (values.http === undefined) {
-    const stray = (["token", "no-auth", "allowed-hosts"] as const).find((flag) => values[flag] !== undefined);
+    const stray = (["token", "no-auth", "allowed-hosts", "session-idle-minutes"] as const).find((flag) => values[flag] !== undefined);
     if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
   } else {
     const http = parseHttpOptions({
@@ -112,6 +116,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
       noAuth: values["no-auth"] === true,
       agentId,
       allowedHosts: values["allowed-hosts"] ?? nonEmpty(env.HFS_ALLOWED_HOSTS),
+      sessionIdleMinutes: values["session-idle-minutes"] ?? nonEmpty(env.HFS_SESSION_IDLE_MINUTES),
     });
     if (typeof http === "string") return { kind: "exit", code: 2, message: http };
     // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CLI_PATH, call } from "../../helpers/clients.js";
 import { runToEnd } from "../../helpers/programs.js";
 import { tempRoot } from "../../helpers/temp-root.js";
+import { eventually } from "../resources/support.js";
 import { holdLock } from "../tools/support.js";
 import { ALPHA_TOKEN, BRAVO_TOKEN, httpClient, initialize, NAMELESS_TOKEN, printedToken, rawRequest, startHttpServer } from "./support.js";
 
@@ -259,6 +260,31 @@ describe("hfs-mcp --http: sessions and agents", () => {
     expect((await call(client, "claim_item", { description: "Build auth" })).data).toMatchObject({ claimed_by: "alpha" });
     // The Host check still applies without a token.
     expect((await initialize(server.url, { Host: "evil.example.com" })).status).toBe(403);
+  });
+
+  it("--session-idle-minutes: a client that left without closing its session has it expire; a live SDK client keeps its own", async () => {
+    const root = await boardWith(["Build auth"]);
+    const server = await startHttpServer(["--http", "127.0.0.1:0", "--root", root, "--no-auth", "--session-idle-minutes", "0.01"]);
+    expect(server.stderr()).toContain("sessions idle 0.6 s are closed");
+    // An SDK client holds its GET event stream open: its session is in use, however long it waits between calls.
+    const live = await httpClient(server.url);
+    // This one goes away as clients do, without DELETE: its streams close, and its session goes idle.
+    const gone = await httpClient(server.url);
+    const goneId = gone.transport.sessionId!;
+    await gone.client.close();
+    await eventually(() =>
+      expect(server.stderr()).toContain(`session ${goneId.slice(0, 8)} closed after 0.6 s idle (--session-idle-minutes) (1 open)`),
+    );
+    const expired = await rawRequest(
+      server.url,
+      "POST",
+      { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Session-Id": goneId },
+      { jsonrpc: "2.0", id: 9, method: "ping" },
+    );
+    expect(expired.status).toBe(404); // the transport spec's answer: the client starts a new session
+    await sleep(1_500);
+    expect((await call(live.client, "get_work_items")).data).toMatchObject({ success: true, counts: { available: 1 } });
+    expect(server.stderr()).not.toContain(`session ${live.transport.sessionId!.slice(0, 8)} closed`);
   });
 
   it("refuses --no-auth on an address other machines can reach, exiting 2 without listening", async () => {
