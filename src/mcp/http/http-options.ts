@@ -40,7 +40,7 @@ export interface HttpOptions {
  * 29 and closing 7 in an afternoon, ~77 KB each). Half an hour is far longer than an agent waits between two
  * calls of one task (a model turn takes seconds to minutes), while a session with an event stream open (GET) is
  * never idle, however quiet; a client that comes back later gets the 404 the transport spec prescribes for an
- * unknown session, and starts a new one (mcp-remote does so by itself: test/mcp/http/mcp-remote.test.ts).
+ * unknown session, and starts a new one (mcp-remote 0.15 re-initializes on that 404 by itself).
  */
 export const DEFAULT_SESSION_IDLE_MINUTES = 30;
 

@@ -10,6 +10,7 @@ import { createServer } from "../server.js";
 import { type Caller, TokenTable } from "./auth.js";
 import { allowedHostnames, checkHostAndOrigin } from "./host-check.js";
 import { DEFAULT_SESSION_IDLE_MINUTES, type HttpAccess, type HttpOptions } from "./http-options.js";
+import { answerDiscovery, resourceMetadataUrl, tokenRequiredMessage } from "./oauth-discovery.js";
 
 /** The one path the server answers on. */
 export const MCP_PATH = "/mcp";
@@ -65,6 +66,7 @@ interface Session {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { board, log } = options;
+  const needsToken = options.access.kind === "tokens";
   const tokens = new TokenTable(options.access.kind === "tokens" ? options.access.tokens : undefined);
   const allowed = allowedHostnames(options);
   const maxSessions = options.maxSessions ?? MAX_SESSIONS;
@@ -144,11 +146,32 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (stopping) return reply(res, 503, "Service Unavailable: hfs-mcp is shutting down", { Connection: "close" });
-    if ((req.url ?? "").replace(/\?.*$/s, "") !== MCP_PATH) return reply(res, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
+    const path = (req.url ?? "").replace(/\?.*$/s, "");
+    if (path !== MCP_PATH && !needsToken) return reply(res, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
     const refused = checkHostAndOrigin(req.headers, allowed);
     if (refused) return reply(res, 403, `Forbidden: ${refused}`);
+    // As the client reached it: the Host header, now known to name this server.
+    const endpoint = `http://${req.headers.host}${MCP_PATH}`;
+    if (path !== MCP_PATH) {
+      // A client that met our 401 looks for OAuth: tell it, in OAuth's own terms, that a bearer token is the way in.
+      const answer = answerDiscovery(req.method ?? "GET", path, endpoint);
+      if (!answer) return reply(res, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
+      res.writeHead(answer.status, answer.headers);
+      res.end(req.method === "HEAD" ? undefined : answer.body);
+      return;
+    }
     const auth = tokens.authenticate(req.headers);
-    if (!auth.ok) return reply(res, auth.status, auth.message, { "WWW-Authenticate": auth.challenge });
+    if (!auth.ok) {
+      const metadata = `resource_metadata="${resourceMetadataUrl(endpoint)}"`;
+      if (auth.problem === "invalid") {
+        return reply(res, 401, "Unauthorized: the bearer token is not one this server accepts", {
+          "WWW-Authenticate": `Bearer realm="hfs-mcp", error="invalid_token", ${metadata}`,
+        });
+      }
+      return reply(res, 401, `Unauthorized: ${tokenRequiredMessage(endpoint)}`, {
+        "WWW-Authenticate": `Bearer realm="hfs-mcp", ${metadata}`,
+      });
+    }
     if (req.method === "POST") {
       // Tracked so that a graceful stop can wait for the answers to calls being made.
       const answered = new Promise<void>((resolve) => res.once("close", resolve));
