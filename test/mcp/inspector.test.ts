@@ -9,7 +9,8 @@ import { type Finished, runToEnd } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
 // The README's Inspector commands, run as written but against the installed dev dependency (no npx, nothing
-// fetched): `inspector --cli <server command> --method ...`.
+// fetched): `inspector --cli --method ... -- <server command>`. The `--` keeps every flag of the server's
+// command away from the Inspector's own option parser.
 const INSPECTOR_DIR = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/inspector/", import.meta.url));
 
 let inspectorBin: string;
@@ -21,9 +22,9 @@ beforeAll(async () => {
   if (!existsSync(CLI_PATH)) throw new Error(`\`${CLI_PATH}\` does not exist: run \`npm run build\` before these tests`);
 });
 
-/** `inspector --cli node dist/cli.js <serverArgs> <inspectorArgs>`, with a throwaway HOME (it keeps a catalog there). */
+/** `inspector --cli <inspectorArgs> -- node dist/cli.js <serverArgs>`, with a throwaway HOME (it keeps a catalog there). */
 async function inspector(serverArgs: string[], inspectorArgs: string[]): Promise<Finished> {
-  const args = [inspectorBin, "--cli", process.execPath, CLI_PATH, ...serverArgs, ...inspectorArgs];
+  const args = [inspectorBin, "--cli", ...inspectorArgs, "--", process.execPath, CLI_PATH, ...serverArgs];
   return runToEnd(process.execPath, args, { env: { PATH: process.env.PATH ?? "", HOME: await tempRoot() } });
 }
 
