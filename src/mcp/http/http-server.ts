@@ -126,7 +126,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const now = Date.now();
     for (const session of [...sessions.values()]) {
       // A session with a request open (an event stream the client holds) is in use, however quiet.
-      if (session.open === 0 && now - session.lastSeen >= idleMs) {
+      if (session.open === 0 && now - session.lastSeen >= idleMs && !closing.has(session.id)) {
         void closeSession(session, `after ${describeMinutes(idleMs)} idle (--session-idle-minutes)`);
       }
     }
