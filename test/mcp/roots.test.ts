@@ -192,6 +192,48 @@ function spawnWithRoots(cwd: string, args: string[], roots: Root[] | undefined, 
   return spawnServer(args, env, { cwd, ...(roots ? { roots } : {}) });
 }
 
+/**
+ * The built server started in `/` with `--agent-id alpha` and nothing else, spoken to line by line (an SDK client
+ * would hide what reaches stdout, and how the process ends).
+ */
+function rawServerInRoot() {
+  const child = spawn(process.execPath, [CLI_PATH, "--agent-id", "alpha"], { cwd: "/", env: { PATH: process.env.PATH ?? "" } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+  const messages = () =>
+    stdout
+      .trim()
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { id?: number; method?: string; result?: unknown });
+  return {
+    send,
+    messages,
+    stderr: () => stderr,
+    /** `initialize` (declaring `capabilities`), its answer, then `notifications/initialized`. */
+    async initialize(capabilities: object) {
+      send({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities, clientInfo: { name: "raw", version: "0" } },
+      });
+      await eventually(() => expect(stdout).toContain('"id":1'));
+      send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    },
+    /** The exit code, or "still running" (and the process killed) after 15 s. */
+    async exitCode() {
+      const code = await Promise.race([exited, sleep(15_000).then(() => "still running" as const)]);
+      if (code === "still running") child.kill("SIGKILL");
+      return code;
+    },
+  };
+}
+
 describe("client roots (the built server)", () => {
   it("started in `/` without --root, serves the root of a client that offers one", async () => {
     const project = await tempRoot();
@@ -202,70 +244,32 @@ describe("client roots (the built server)", () => {
   });
 
   it("started in `/` without --root, exits 2 asking for --root once the client shows it has no roots", async () => {
-    const child = spawn(process.execPath, [CLI_PATH, "--agent-id", "alpha"], { cwd: "/", env: { PATH: process.env.PATH ?? "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-    send({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "raw", version: "0" } },
-    });
-    await eventually(() => expect(stdout).toContain('"id":1'));
-    send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    const code = await Promise.race([exited, sleep(15_000).then(() => "still running")]);
-    if (code === "still running") child.kill("SIGKILL");
+    const server = rawServerInRoot();
+    await server.initialize({});
+    const code = await server.exitCode();
     expect(code).toBe(2);
-    expect(stderr).toContain("--root");
-    expect(stderr).toContain("offers no roots");
+    expect(server.stderr()).toContain("--root");
+    expect(server.stderr()).toContain("offers no roots");
     // stdout carried the protocol only: the initialize response.
-    expect(
-      stdout
-        .trim()
-        .split("\n")
-        .map((line) => (JSON.parse(line) as { id?: number }).id),
-    ).toEqual([1]);
+    expect(server.messages().map((message) => message.id)).toEqual([1]);
   });
 
   it("started in `/`, refuses a client whose root is `file:///` (Claude Code started in `/`): exits 2, writes nothing", async () => {
     const hadBoard = existsSync("/.hfs");
-    const child = spawn(process.execPath, [CLI_PATH, "--agent-id", "alpha"], { cwd: "/", env: { PATH: process.env.PATH ?? "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-    send({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: { roots: {} }, clientInfo: { name: "raw", version: "0" } },
-    });
-    await eventually(() => expect(stdout).toContain('"id":1'));
-    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    const server = rawServerInRoot();
+    await server.initialize({ roots: {} });
     // A write sent at once: it must wait for the roots answer, and never reach `/`.
-    send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "add_item", arguments: { description: "Build auth" } } });
-    await eventually(() => expect(stdout).toContain('"method":"roots/list"'));
-    const asked = stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { id?: number; method?: string })
-      .find((message) => message.method === "roots/list")!;
-    send({ jsonrpc: "2.0", id: asked.id, result: { roots: [{ uri: "file:///", name: "/" }] } });
-    const code = await Promise.race([exited, sleep(15_000).then(() => "still running")]);
-    if (code === "still running") child.kill("SIGKILL");
-    expect(code).toBe(2);
-    expect(stderr).toContain("skipping the client's root `file:///`: the file system's root, not a project");
-    expect(stderr).toContain(
+    server.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "add_item", arguments: { description: "Build auth" } } });
+    await eventually(() => expect(server.messages().some((message) => message.method === "roots/list")).toBe(true));
+    const asked = server.messages().find((message) => message.method === "roots/list")!;
+    server.send({ jsonrpc: "2.0", id: asked.id, result: { roots: [{ uri: "file:///", name: "/" }] } });
+    expect(await server.exitCode()).toBe(2);
+    expect(server.stderr()).toContain("skipping the client's root `file:///`: the file system's root, not a project");
+    expect(server.stderr()).toContain(
       "hfs-mcp will not serve `/` (the working directory; the client's roots: `file:///`, the file system's root, not a project)",
     );
-    expect(stderr).toContain("--root /path/to/project");
-    expect(stdout).not.toContain('"success":true');
+    expect(server.stderr()).toContain("--root /path/to/project");
+    expect(server.messages().some((message) => message.id === 2 && message.result !== undefined)).toBe(false);
     expect(existsSync("/.hfs")).toBe(hadBoard);
   });
 
