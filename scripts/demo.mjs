@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-// Three agents, three server processes, one board: watch them split the work without doing anything twice.
+// Three agents, three server processes, one board: watch them split the work, each item done exactly once.
 // Each agent is a real MCP client (the SDK's Client) talking to its own `hfs-mcp` over stdio, exactly as
-// Claude Desktop, Claude Code or Cursor would start it.
+// Claude Desktop, Claude Code or Cursor would start it, and works the way the server's instructions say:
+// claim_next, do the work, complete_item, again, until nothing is left.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
@@ -18,7 +20,11 @@ const work = [
   "Add rate limiting",
   "Set up CI pipeline",
   "Write integration tests",
+  "Add password reset",
+  "Set up error tracking",
+  "Write the deployment guide",
 ];
+const contested = "Fix the production outage";
 
 if (!existsSync(cli)) {
   console.error("dist/cli.js is missing: run `npm install` (which builds) or `npm run build` first.");
@@ -27,56 +33,72 @@ if (!existsSync(cli)) {
 
 await rm(root, { recursive: true, force: true });
 await mkdir(root, { recursive: true });
-console.log(`Demo root: ${root}\n`);
+console.log(`Demo root: ${root}`);
 
 const clients = await Promise.all(agents.map(connect));
-const [alpha, bravo, charlie] = clients;
+const started = performance.now();
+const at = () => `+${((performance.now() - started) / 1000).toFixed(2)}s`.padStart(7);
+const say = (agent, text) => console.log(`${at()}  ${agent.padEnd(7)}  ${text}`);
 
-// 1. Two agents fill the board.
-for (const [i, description] of work.entries()) await call(i % 2 ? bravo : alpha, "add_item", { description });
-const added = await call(alpha, "get_work_items");
-console.log(`Added ${added.items.length} items (alpha and bravo).\n`);
+// 1. One agent writes the plan onto the board.
+for (const description of work) await call(clients[0], "add_item", { description });
+console.log(`alpha added ${work.length} items. Each agent now loops: claim_next -> work (a random 100-400 ms) -> complete_item.\n`);
 
-// 2. Everyone races for everything at once, each in its own order. Exactly one agent wins each item.
-const attempts = agents.flatMap((agent, a) =>
-  shuffle(work).map(async (description) => ({ agent, description, reply: await call(clients[a], "claim_item", { description }, true) })),
+// 2. All three work at once, each in its own server process, until the board has nothing left to claim.
+const done = new Map(agents.map((agent) => [agent, []]));
+await Promise.all(
+  agents.map(async (agent, a) => {
+    for (;;) {
+      const next = await call(clients[a], "claim_next", {}, true);
+      if (!next.success) {
+        say(agent, `claim_next: ${next.reason} - nothing left, stops`);
+        return;
+      }
+      say(agent, `claimed   ${next.description}`);
+      await sleep(100 + Math.random() * 300); // the work itself
+      await call(clients[a], "complete_item", { description: next.description });
+      say(agent, `completed ${next.description}`);
+      done.get(agent).push(next.description);
+    }
+  }),
 );
-const results = await Promise.all(attempts);
-const winners = new Map(results.filter((r) => r.reply.success).map((r) => [r.description, r.agent]));
-const refused = results.filter((r) => !r.reply.success);
+
+const completions = [...done.values()].flat();
+const twice = completions.filter((description, i) => completions.indexOf(description) !== i);
 console.log(
-  `Race: ${results.length} claim attempts by ${agents.length} processes -> ${winners.size} wins, ${refused.length} refused (${[...new Set(refused.map((r) => r.reply.reason))].join(", ")}).`,
+  `\n${completions.length} completions for ${work.length} items: ${twice.length === 0 ? "every item done once, none twice" : `done twice: ${twice.join(", ")}`}.`,
 );
-console.log("| item | won by |\n|---|---|");
-for (const description of work) console.log(`| ${description} | ${winners.get(description)} |`);
 
-// 3. Each agent finishes its first item, gives back any third one, and writes down what it did.
-for (const [a, agent] of agents.entries()) {
-  const mine = work.filter((d) => winners.get(d) === agent);
-  if (mine[0]) await call(clients[a], "complete_item", { description: mine[0] });
-  if (mine[2]) await call(clients[a], "release_item", { description: mine[2] });
-  await call(clients[a], "update_agent_memory", {
-    section: "notes",
-    content: `Won ${mine.length} item(s). Completed: ${mine[0] ?? "none"}.${mine[2] ? ` Released: ${mine[2]}.` : ""}`,
-  });
-}
-
-// 4. A loser tries to complete someone else's work: refused, with a reason and a hint.
-const held = (await call(alpha, "get_work_items", { status: "in_progress" })).items;
-const someoneElses = held.find((item) => item.claimed_by !== "charlie");
-if (someoneElses) {
-  const reply = await call(charlie, "complete_item", { description: someoneElses.description }, true);
+// 3. A contested item: all three claim the same item at the same moment. Exactly one wins.
+await call(clients[1], "add_item", { description: contested });
+console.log(`\nbravo adds "${contested}"; all three claim_item it at the same moment:`);
+const race = await Promise.all(clients.map((client) => call(client, "claim_item", { description: contested }, true)));
+for (const [a, reply] of race.entries()) {
   console.log(
-    `\ncharlie tries to complete "${someoneElses.description}" (held by ${someoneElses.claimed_by}): ${reply.reason} — ${reply.hint}`,
+    `  ${agents[a].padEnd(7)}  ${reply.success ? "won the claim" : `${reply.reason} (held by ${reply.claimed_by}) - ${reply.hint}`}`,
   );
 }
+const winner = agents[race.findIndex((reply) => reply.success)];
+await call(clients[agents.indexOf(winner)], "complete_item", { description: contested });
+done.get(winner).push(contested);
+await Promise.all(
+  agents.map((agent, a) =>
+    call(clients[a], "update_agent_memory", { section: "notes", content: `Completed: ${done.get(agent).join("; ") || "nothing"}.` }),
+  ),
+);
 
-const counts = (await call(alpha, "get_work_items")).counts;
-console.log(`\nBoard: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`);
+console.log("\n| agent | items done | which |\n|---|---|---|");
+for (const agent of agents) console.log(`| ${agent} | ${done.get(agent).length} | ${done.get(agent).join(", ")} |`);
+
+const counts = (await call(clients[0], "get_work_items")).counts;
+console.log(`\nBoard: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed (${at().trim()}).`);
 console.log("\n--- .demo/.hfs/state.md ---");
 console.log(await readFile(`${root}.hfs/state.md`, "utf8"));
-console.log("--- .demo/.hfs/agents/bravo.md ---");
-console.log(await readFile(`${root}.hfs/agents/bravo.md`, "utf8"));
+const log = (await readFile(`${root}.hfs/log.md`, "utf8")).trim().split("\n");
+const completed = log.filter((line) => / complete "/.test(line)).map((line) => line.replace(/^.* complete /, ""));
+console.log(`--- .demo/.hfs/log.md (last 4 of ${log.filter((line) => line.startsWith("- ")).length} entries) ---`);
+console.log(log.slice(-4).join("\n"));
+console.log(`\nThe log agrees: ${completed.length} completions of ${new Set(completed).size} distinct items.`);
 
 await Promise.all(clients.map((client) => client.close()));
 
@@ -95,13 +117,4 @@ async function call(client, name, args = {}, allowFailure = false) {
   const result = await client.callTool({ name, arguments: args });
   if (result.isError && !allowFailure) throw new Error(`${name} failed: ${result.content[0]?.text}`);
   return result.structuredContent;
-}
-
-function shuffle(list) {
-  const copy = [...list];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy;
 }

@@ -36,14 +36,9 @@ export function findItem(items: readonly BoardItem[], description: string, line?
   }
   if (matches.length === 0) {
     const suggestions = closestDescriptions(items, description, 3);
-    return failure(
-      "not_found",
-      `no item is described as \`${description}\``,
-      suggestions.length > 0
-        ? "Call get_work_items and copy the description exactly; the closest ones are in `suggestions`."
-        : "The board has no items; call get_work_items, or add_item to create one.",
-      { suggestions },
-    );
+    return failure("not_found", `no item is described as \`${description}\``, notFoundHint(items.length, suggestions.length), {
+      suggestions,
+    });
   }
   const atLine = line === undefined ? undefined : matches.find((item) => item.line === line);
   if (atLine) return atLine;
@@ -53,6 +48,16 @@ export function findItem(items: readonly BoardItem[], description: string, line?
     `${matches.length} items are described as \`${description}\``,
     "Pass `line` with the description to pick one of `candidates`.",
     { candidates: matches.map((item) => ({ description: item.description, line: item.line })) },
+  );
+}
+
+/** What to do next, for the board as it is: empty, with nothing like the description, or with close ones. */
+function notFoundHint(itemCount: number, suggestionCount: number): string {
+  if (suggestionCount > 0) return "Call get_work_items and copy the description exactly; the closest ones are in `suggestions`.";
+  if (itemCount === 0) return "The board has no items yet: add_item creates one.";
+  return (
+    `None of the board's ${itemCount} item(s) resembles it: call get_work_items to see their descriptions, ` +
+    "or add_item if this is new work."
   );
 }
 

@@ -1,7 +1,7 @@
 /** `--http` and the flags that go with it (the HTTP mode's options), parsed from argv and the environment. */
 import { isIP } from "node:net";
 import { checkAgentId, explainFailure } from "../board/index.js";
-import { type HttpOptions, isLoopback, normalizeHost, type TokenGrant } from "../mcp/http/http-options.js";
+import { DEFAULT_SESSION_IDLE_MINUTES, type HttpOptions, isLoopback, normalizeHost, type TokenGrant } from "../mcp/http/http-options.js";
 
 export interface HttpInput {
   /** The value of --http. */
@@ -17,6 +17,8 @@ export interface HttpInput {
   agentId?: string;
   /** --allowed-hosts, else HFS_ALLOWED_HOSTS: comma-separated host names. */
   allowedHosts?: string;
+  /** --session-idle-minutes, else HFS_SESSION_IDLE_MINUTES. */
+  sessionIdleMinutes?: string;
 }
 
 const TOKEN = /^[A-Za-z0-9._~+/-]{16,512}$/;
@@ -27,6 +29,9 @@ export function parseHttpOptions(input: HttpInput): HttpOptions | string {
   const listen = parseListen(input.listen);
   if (typeof listen === "string") return listen;
   const loopback = isLoopback(listen.host);
+  const idle = parseIdleMinutes(input.sessionIdleMinutes);
+  if (typeof idle === "string") return idle;
+  const common = { ...listen, loopback, sessionIdleMs: idle };
 
   const allowedHosts: string[] = [];
   for (const name of splitList(input.allowedHosts)) {
@@ -40,7 +45,7 @@ export function parseHttpOptions(input: HttpInput): HttpOptions | string {
     if (!loopback) {
       return `--no-auth is refused on \`${listen.host}\`, which other machines can reach: it would let anyone on the network act as any agent. Use a token (--token or HFS_TOKEN), or bind to 127.0.0.1.`;
     }
-    return { ...listen, loopback, access: { kind: "none", agentId: input.agentId }, allowedHosts };
+    return { ...common, access: { kind: "none", agentId: input.agentId }, allowedHosts };
   }
 
   const grants: TokenGrant[] = [];
@@ -60,11 +65,21 @@ export function parseHttpOptions(input: HttpInput): HttpOptions | string {
     if (grants.some((grant) => grant.token === token)) return `HFS_TOKENS: the token \`${redact(token)}\` is given twice.`;
     grants.push({ token, agentId });
   }
-  if (grants.length === 0) return { ...listen, loopback, access: { kind: "generate", agentId: input.agentId }, allowedHosts };
+  if (grants.length === 0) return { ...common, access: { kind: "generate", agentId: input.agentId }, allowedHosts };
   if (input.token === undefined && input.agentId !== undefined) {
     return `--agent-id \`${input.agentId}\` names the agent of --token, but only HFS_TOKENS is set: give each token its agent there (\`TOKEN=${input.agentId}\`), or pass --token too.`;
   }
-  return { ...listen, loopback, access: { kind: "tokens", tokens: grants }, allowedHosts };
+  return { ...common, access: { kind: "tokens", tokens: grants }, allowedHosts };
+}
+
+/** Minutes (fractions allowed: `0.5`) → milliseconds; 0 turns expiry off. */
+function parseIdleMinutes(value: string | undefined): number | string {
+  if (value === undefined) return DEFAULT_SESSION_IDLE_MINUTES * 60_000;
+  const minutes = /^\d+(?:\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(minutes) || minutes > 7 * 24 * 60) {
+    return `--session-idle-minutes \`${value}\` is not a number of minutes from 0 (never) to 10080 (a week), e.g. 30 or 0.5.`;
+  }
+  return Math.round(minutes * 60_000);
 }
 
 /** `7777`, `0.0.0.0:7777`, `[::1]:7777`, `board.lan:7777`. */

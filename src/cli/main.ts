@@ -2,7 +2,7 @@
 import { serveStdio } from "../mcp/stdio.js";
 import { VERSION } from "../version.js";
 import { isCommand, runCommand } from "./commands/index.js";
-import { parseCli } from "./options.js";
+import { parseCli, workingDirectoryRefusal } from "./options.js";
 
 const log = (message: string) => process.stderr.write(`hfs-mcp: ${message}\n`);
 
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     await serveHttp({ ...options, http: options.http }, log);
     return;
   }
-  await serveStdio({ ...options, ...(refusal ? { refusal: { code: refusal.code, message: refusal.message } } : {}) }, log);
+  const explain = (why: string) => workingDirectoryRefusal(options.root, why);
+  await serveStdio({ ...options, ...(refusal ? { refusal: { code: refusal.code, message: explain } } : {}) }, log);
 }
 
 main().catch((error: unknown) => {

@@ -1,13 +1,13 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "../board/index.js";
-import type { HttpOptions } from "../mcp/http/http-options.js";
+import { DEFAULT_SESSION_IDLE_MINUTES, type HttpOptions } from "../mcp/http/http-options.js";
+import { isFileSystemRoot, notAProject } from "../mcp/project-root.js";
 import { DEFAULT_STALE_MS, isDirectory } from "../store/index.js";
+import { parseHttpOptions } from "./http-flags.js";
 
 /** The shortest stale timeout accepted: a holder beats every staleMs/5, and a busy machine delays timers. */
 const MIN_STALE_MS = 500;
-
-import { parseHttpOptions } from "./http-flags.js";
 
 export interface CliOptions {
   root: string;
@@ -38,7 +38,8 @@ export type ParsedCli =
     };
 
 export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS] [--lock-stale-ms MS]
-       hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--root DIR] [--agent-id ID]
+       hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--session-idle-minutes N]
+               [--root DIR] [--agent-id ID]
 
 An MCP server (stdio, or Streamable HTTP at /mcp) that lets several agents share work through .hfs/state.md.
 
@@ -57,6 +58,8 @@ HTTP mode (one server owns .hfs/; agents on other machines connect to it with a 
                         env HFS_TOKENS="TOKEN1=alpha,TOKEN2=bravo": one token per agent
   --no-auth             no token, on a loopback HOST only (refused elsewhere)
   --allowed-hosts LIST  extra host names accepted in Host/Origin, comma-separated (env HFS_ALLOWED_HOSTS)
+  --session-idle-minutes N  close a session unused for N minutes (env HFS_SESSION_IDLE_MINUTES; default
+                        ${DEFAULT_SESSION_IDLE_MINUTES}; 0: never). A client that comes back gets 404 and opens a new one.
 
 Commands for people (print and exit; same board, lock and history log as the servers):
   hfs-mcp status [--root DIR]
@@ -74,6 +77,7 @@ function parseFlags(args: string[]) {
       token: { type: "string" },
       "no-auth": { type: "boolean" },
       "allowed-hosts": { type: "string" },
+      "session-idle-minutes": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -93,7 +97,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   if (values.help) return { kind: "exit", code: 0, message: USAGE };
   if (values.version) return { kind: "exit", code: 0, message: version };
 
-  const located = locateRoot(values.root, env, cwd);
+  const located = locateRoot(values.root, env, cwd, { allowWorkingDirectoryRoot: true });
   if (typeof located === "string") return { kind: "exit", code: 2, message: located };
   const { root, source: rootSource } = located;
 
@@ -119,7 +123,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     };
   }
   if (values.http === undefined) {
-    const stray = (["token", "no-auth", "allowed-hosts"] as const).find((flag) => values[flag] !== undefined);
+    const stray = (["token", "no-auth", "allowed-hosts", "session-idle-minutes"] as const).find((flag) => values[flag] !== undefined);
     if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
   } else {
     const http = parseHttpOptions({
@@ -130,45 +134,47 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
       noAuth: values["no-auth"] === true,
       agentId,
       allowedHosts: values["allowed-hosts"] ?? nonEmpty(env.HFS_ALLOWED_HOSTS),
+      sessionIdleMinutes: values["session-idle-minutes"] ?? nonEmpty(env.HFS_SESSION_IDLE_MINUTES),
     });
     if (typeof http === "string") return { kind: "exit", code: 2, message: http };
     // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.
-    if (rootSource === undefined && root === resolve("/")) {
-      return {
-        kind: "exit",
-        code: 2,
-        message:
-          "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
-      };
-    }
+    if (isFileSystemRoot(root)) return { kind: "exit", code: 2, message: notAProject(root, "the working directory") };
     return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, lockStaleMs, http } };
   }
   const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, lockStaleMs };
-  if (rootSource === undefined && root === resolve("/")) {
-    return {
-      kind: "exit",
-      code: 2,
-      message:
-        "hfs-mcp was started in `/` (as Claude Desktop starts servers), which is not a project, and the client " +
-        "offers no roots. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
-      unlessClientRoots: options,
-    };
+  if (isFileSystemRoot(root)) {
+    return { kind: "exit", code: 2, message: workingDirectoryRefusal(root, "the client offers no roots"), unlessClientRoots: options };
   }
   return { kind: "run", options };
 }
 
 /**
+ * Started in `/` (as Claude Desktop starts servers) with no root given, and the client gave none either (`why`):
+ * the message to exit with.
+ */
+export function workingDirectoryRefusal(root: string, why: string): string {
+  return notAProject(root, `the working directory; ${why}`);
+}
+
+/**
  * The project root: `--root`, else HFS_ROOT, else the working directory (source undefined) — which must be an
- * existing directory; otherwise the message to exit with. Shared by the server and the people's commands.
+ * existing directory, and not the file system's root; otherwise the message to exit with. Shared by the server
+ * and the people's commands. `allowWorkingDirectoryRoot` lets a working directory of `/` through, for the stdio
+ * server to decide once it knows whether the client offers roots.
  */
 export function locateRoot(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  { allowWorkingDirectoryRoot = false } = {},
 ): { root: string; source: "--root" | "HFS_ROOT" | undefined } | string {
   const source = flag !== undefined ? "--root" : nonEmpty(env.HFS_ROOT) !== undefined ? "HFS_ROOT" : undefined;
   const root = resolve(cwd, flag ?? nonEmpty(env.HFS_ROOT) ?? ".");
-  return isDirectory(root) ? { root, source } : `--root \`${root}\` is not an existing directory.`;
+  if (!isDirectory(root)) return `--root \`${root}\` is not an existing directory.`;
+  if (isFileSystemRoot(root) && (source !== undefined || !allowWorkingDirectoryRoot)) {
+    return notAProject(root, source === undefined ? "the working directory" : `given by ${source}`);
+  }
+  return { root, source };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -4,6 +4,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type Root, RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { isDirectory } from "../store/index.js";
 import type { CurrentBoard } from "./current-board.js";
+import { isFileSystemRoot } from "./project-root.js";
 
 /** How long to wait for the client's `roots/list` answer before serving the fallback root. */
 const LIST_ROOTS_TIMEOUT_MS = 10_000;
@@ -56,7 +57,8 @@ async function apply(server: McpServer, board: CurrentBoard, options: ClientRoot
   } catch (error) {
     options.log(`could not list the client's roots: ${(error as Error).message}`);
   }
-  const root = firstUsableRoot(roots, options.log);
+  const { root, skipped } = usableRoot(roots);
+  for (const { uri, why } of skipped) options.log(`skipping the client's root \`${uri}\`: ${why}`);
   if (root !== undefined) {
     const before = board.root;
     await board.use(root);
@@ -67,7 +69,8 @@ async function apply(server: McpServer, board: CurrentBoard, options: ClientRoot
     options.log(`the client offers no usable file:// root; still serving ${board.root}`);
     return;
   }
-  noRoot(board, options, "the client offers no usable file:// root");
+  const reasons = skipped.map(({ uri, why }) => `\`${uri}\`, ${why}`);
+  noRoot(board, options, reasons.length === 0 ? "the client offers no file:// roots" : `the client's roots: ${reasons.join("; ")}`);
 }
 
 function noRoot(board: CurrentBoard, options: ClientRootsOptions, why: string): void {
@@ -75,19 +78,38 @@ function noRoot(board: CurrentBoard, options: ClientRootsOptions, why: string): 
   options.onNoRoot?.(why);
 }
 
-/** The first `file://` root that is an existing folder; the ones passed over are logged. */
+/**
+ * The first `file://` root that is an existing folder other than the file system's root; the ones passed over
+ * are logged.
+ */
 export function firstUsableRoot(roots: readonly Root[], log: (message: string) => void = () => undefined): string | undefined {
+  const { root, skipped } = usableRoot(roots);
+  for (const { uri, why } of skipped) log(`skipping the client's root \`${uri}\`: ${why}`);
+  return root;
+}
+
+/** The root to serve, and why each root before it was passed over. */
+function usableRoot(roots: readonly Root[]): { root?: string; skipped: Array<{ uri: string; why: string }> } {
+  const skipped: Array<{ uri: string; why: string }> = [];
   for (const root of roots) {
     if (!root.uri.startsWith("file://")) continue;
     let path: string;
     try {
       path = fileURLToPath(root.uri);
     } catch {
-      log(`skipping the client's root \`${root.uri}\`: not a local file URL`);
+      skipped.push({ uri: root.uri, why: "not a local file URL" });
       continue;
     }
-    if (isDirectory(path)) return resolve(path); // without a trailing slash, as --root would give it
-    log(`skipping the client's root \`${root.uri}\`: not an existing folder`);
+    if (!isDirectory(path)) {
+      skipped.push({ uri: root.uri, why: "not an existing folder" });
+      continue;
+    }
+    // Claude Code started in `/` offers `file:///`: refused as --root / is, so no write lands in /.hfs/.
+    if (isFileSystemRoot(path)) {
+      skipped.push({ uri: root.uri, why: "the file system's root, not a project" });
+      continue;
+    }
+    return { root: resolve(path), skipped }; // without a trailing slash, as --root would give it
   }
-  return undefined;
+  return { root: undefined, skipped };
 }

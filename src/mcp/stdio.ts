@@ -12,9 +12,9 @@ export interface StdioServeOptions {
   lockStaleMs?: number;
   /**
    * Started in `/` without a root: serve only once the client offers a usable root; when it turns out to offer
-   * none, print this and exit with this code.
+   * none, print the message for why not (e.g. "the client offers no roots") and exit with this code.
    */
-  refusal?: { code: number; message: string };
+  refusal?: { code: number; message: (why: string) => string };
 }
 
 /**
@@ -31,16 +31,18 @@ export async function serveStdio(options: StdioServeOptions, log: (message: stri
   }
 
   let stopping = false;
-  const stop = async (exit = refusal && board.root === undefined ? refusal : undefined) => {
+  const stop = async (why?: string) => {
     if (stopping) return;
     stopping = true;
+    // Stopped (stdin closed, a signal) before any root was decided: that refusal still applies.
+    const exit = refusal && (why !== undefined || board.root === undefined) ? refusal : undefined;
     setTimeout(() => {
       log(`stopped after ${STOP_DEADLINE_MS} ms with writes still queued: they were not made, and never acknowledged`);
       process.exit(exit?.code ?? 0);
     }, STOP_DEADLINE_MS).unref();
     await server.close().catch(() => undefined);
     await board.close();
-    if (exit) process.stderr.write(`${exit.message}\n`);
+    if (exit) process.stderr.write(`${exit.message(why ?? "the client gave no root before it stopped the server")}\n`);
     process.exit(exit?.code ?? 0);
   };
   const server = createServer({
@@ -48,7 +50,7 @@ export async function serveStdio(options: StdioServeOptions, log: (message: stri
     log,
     board,
     followClientRoots: options.rootSource === undefined,
-    onNoRoot: () => void stop(refusal),
+    onNoRoot: (why) => void stop(why),
   });
   const transport = new BoundedStdioTransport();
   server.server.onerror = (error) => log(`stdio: ${error.message}`);

@@ -37,3 +37,28 @@ describe("findItem forgiving matching", () => {
     expect(found("Build")).toBe("not_found");
   });
 });
+
+describe("findItem not_found hints", () => {
+  const hintFor = (text: string, items = board.items) => {
+    const result = findItem(items, text);
+    if (!("reason" in result)) throw new Error(`expected not_found, found ${result.description}`);
+    return { hint: result.hint, suggestions: (result as { suggestions?: string[] }).suggestions };
+  };
+
+  it("points at the closest descriptions when there are some", () => {
+    const { hint, suggestions } = hintFor("Write doc");
+    expect(hint).toBe("Call get_work_items and copy the description exactly; the closest ones are in `suggestions`.");
+    expect(suggestions?.[0]).toBe("Write docs");
+  });
+
+  it("says the board is empty only when it is", () => {
+    expect(hintFor("Build auth", [])).toEqual({ hint: "The board has no items yet: add_item creates one.", suggestions: [] });
+  });
+
+  it("on a board with items but nothing alike, says so and sends the agent to get_work_items", () => {
+    expect(hintFor("Nope")).toEqual({
+      hint: "None of the board's 5 item(s) resembles it: call get_work_items to see their descriptions, or add_item if this is new work.",
+      suggestions: [],
+    });
+  });
+});

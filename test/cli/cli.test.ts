@@ -17,6 +17,13 @@ beforeAll(() => {
   if (!existsSync(CLI_PATH)) throw new Error(`\`${CLI_PATH}\` does not exist: run \`npm run build\` before these tests`);
 });
 
+/** How a board the server creates begins, up to its first item. */
+const NEW_BOARD_HEAD =
+  "# Shared State\n\n" +
+  "<!-- Each task line is a work item: `- [ ]` open, `- [ ] ... [IP:agent]` claimed by that agent, `- [x]` done.\n" +
+  "     An item stays where it is whatever its status; add sections of your own to group work. -->\n\n" +
+  "## Available Work Items\n\n";
+
 /** Like spawnServer, but in a chosen working directory. */
 function spawnIn(cwd: string, args: string[], env: Record<string, string> = {}) {
   return spawnServer(args, env, { cwd });
@@ -40,29 +47,29 @@ describe("hfs-mcp over stdio", () => {
       success: true,
       description: "Build auth",
       status: "available",
-      line: 5,
+      line: 8,
       section: "Available Work Items",
     });
-    expect((await call(client, "add_item", { description: "Write docs" })).data).toMatchObject({ success: true, line: 6 });
+    expect((await call(client, "add_item", { description: "Write docs" })).data).toMatchObject({ success: true, line: 9 });
     expect((await call(client, "claim_item", { description: "Build auth" })).data).toEqual({
       success: true,
       description: "Build auth",
       status: "in_progress",
       claimed_by: "alpha",
-      line: 5,
+      line: 8,
     });
     expect((await call(client, "claim_item", { description: "Write docs" })).data).toMatchObject({ success: true });
     expect((await call(client, "complete_item", { description: "Build auth" })).data).toEqual({
       success: true,
       description: "Build auth",
       status: "completed",
-      line: 5,
+      line: 8,
     });
     expect((await call(client, "release_item", { description: "Write docs" })).data).toEqual({
       success: true,
       description: "Write docs",
       status: "available",
-      line: 6,
+      line: 9,
       previous_holder: "alpha",
     });
     expect((await call(client, "update_agent_memory", { section: "notes", content: "auth done" })).data).toEqual({
@@ -75,15 +82,14 @@ describe("hfs-mcp over stdio", () => {
     expect((await call(client, "get_work_items")).data).toEqual({
       success: true,
       items: [
-        { description: "Build auth", status: "completed", claimed_by: null, claimed_at: null, line: 5, section: "Available Work Items" },
-        { description: "Write docs", status: "available", claimed_by: null, claimed_at: null, line: 6, section: "Available Work Items" },
+        { description: "Build auth", status: "completed", claimed_by: null, claimed_at: null, line: 8, section: "Available Work Items" },
+        { description: "Write docs", status: "available", claimed_by: null, claimed_at: null, line: 9, section: "Available Work Items" },
       ],
       counts: { available: 1, in_progress: 0, completed: 1 },
     });
 
-    expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toBe(
-      "# Shared State\n\n## Available Work Items\n\n- [x] Build auth\n- [ ] Write docs\n\n## In Progress\n\n## Completed\n",
-    );
+    // A new board: the template (src/markdown/board-template.ts), one section, the two items in it.
+    expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toBe(`${NEW_BOARD_HEAD}- [x] Build auth\n- [ ] Write docs\n`);
     expect(await readFile(join(root, ".hfs", "agents", "alpha.md"), "utf8")).toBe(
       "# Agent Memory: alpha\n\n## Scratchpad\n\n## Subtasks\n\n## Notes\n\nauth done\n",
     );
@@ -157,7 +163,7 @@ describe("hfs-mcp over stdio", () => {
     const byId = (id: number) => messages.find((message) => message.id === id)!;
     expect(byId(3).result).toMatchObject({ isError: true, structuredContent: { reason: "invalid_input" } });
     expect(byId(4).result).toMatchObject({ isError: true, structuredContent: { reason: "not_found" } });
-    expect(byId(5).result).toMatchObject({ structuredContent: { success: true, line: 5 } });
+    expect(byId(5).result).toMatchObject({ structuredContent: { success: true, line: 8 } });
     expect(stderr).toContain(`hfs-mcp: serving ${root} as alpha`);
   });
 
@@ -232,6 +238,25 @@ describe("hfs-mcp refusing to start", () => {
     expect(result.code).not.toBeNull();
     expect(result.stderr).toContain("--root");
     expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 on `/` as the root from --root or HFS_ROOT, in stdio and HTTP mode, and writes nothing there", async () => {
+    const cwd = await tempRoot();
+    const hadBoard = existsSync("/.hfs");
+    for (const [args, env] of [
+      [["--root", "/"], {}],
+      [[], { HFS_ROOT: "/" }],
+      [["--http", "0", "--no-auth", "--root", "/"], {}],
+      [["--http", "0", "--no-auth"], { HFS_ROOT: "/" }],
+    ] as const) {
+      const result = await runCli([...args, "--agent-id", "alpha"], cwd, { ...env });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain("hfs-mcp will not serve `/`");
+      expect(result.stderr).toContain("--root /path/to/project");
+      expect(result.stdout).toBe("");
+    }
+    expect(existsSync("/.hfs")).toBe(hadBoard);
+    expect(await snapshotTree(cwd)).toEqual({});
   });
 
   it("exits non-zero on an invalid --agent-id or HFS_AGENT_ID, naming it", async () => {

@@ -58,6 +58,19 @@ describe("people's commands", () => {
     expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toBe(BOARD);
   });
 
+  it("refuses `/` as the root, from --root, HFS_ROOT or the working directory, as the server does", async () => {
+    for (const [argv, env] of [
+      [["status", "--root", "/"], {}],
+      [["status"], { HFS_ROOT: "/" }],
+      [["status"], {}],
+      [["release", "Build auth", "--force", "--reason", "x"], {}],
+    ] as const) {
+      const reply = await runCommand([...argv], { ...env }, "/");
+      expect(reply.code, argv.join(" ")).toBe(2);
+      expect(reply.text).toContain("hfs-mcp will not serve `/`");
+    }
+  });
+
   it("formats ages for people", () => {
     expect(formatAge(30_000)).toBe("under a minute");
     expect(formatAge(5 * 60_000)).toBe("5 min");

@@ -135,8 +135,35 @@ describe("parseCli --http", () => {
     expect(rooted.kind === "exit" && rooted.unlessClientRoots).toBeFalsy();
   });
 
+  it("takes the session idle time from --session-idle-minutes, else HFS_SESSION_IDLE_MINUTES, else 30 minutes", async () => {
+    const cwd = await tempRoot();
+    const idle = (argv: string[], env: Record<string, string> = {}) =>
+      http(parseCli(["--http", "0", "--token", TOKEN, ...argv], env, cwd, VERSION)).sessionIdleMs;
+    expect(idle([])).toBe(30 * 60_000);
+    expect(idle(["--session-idle-minutes", "5"], { HFS_SESSION_IDLE_MINUTES: "9" })).toBe(5 * 60_000);
+    expect(idle([], { HFS_SESSION_IDLE_MINUTES: "9" })).toBe(9 * 60_000);
+    expect(idle(["--session-idle-minutes", "0.02"])).toBe(1_200);
+    expect(idle(["--session-idle-minutes", "0"])).toBe(0);
+    for (const value of ["-1", "abc", "1e3", "10081", "", "5 min"]) {
+      expect(refusal(parseCli(["--http", "0", "--token", TOKEN, `--session-idle-minutes=${value}`], {}, cwd, VERSION)), value).toContain(
+        `\`${value}\``,
+      );
+    }
+    expect(refusal(parseCli(["--session-idle-minutes", "5"], {}, cwd, VERSION))).toContain("only with --http");
+  });
+
   it("documents the HTTP flags and variables in the usage", () => {
-    for (const option of ["--http", "--token", "--no-auth", "--allowed-hosts", "HFS_TOKEN", "HFS_TOKENS", "HFS_ALLOWED_HOSTS"]) {
+    for (const option of [
+      "--http",
+      "--token",
+      "--no-auth",
+      "--allowed-hosts",
+      "--session-idle-minutes",
+      "HFS_TOKEN",
+      "HFS_TOKENS",
+      "HFS_ALLOWED_HOSTS",
+      "HFS_SESSION_IDLE_MINUTES",
+    ]) {
       expect(USAGE).toContain(option);
     }
   });

@@ -46,6 +46,25 @@ describe("parseCli", () => {
     expect(exit(parseCli([], { HFS_ROOT: "" }, "/", VERSION)).code).not.toBe(0);
   });
 
+  it("refuses `/` as the root from --root and HFS_ROOT, with the same message as for the working directory", () => {
+    const fromFlag = exit(parseCli(["--root", "/"], {}, "/tmp", VERSION));
+    const fromEnv = exit(parseCli([], { HFS_ROOT: "/" }, "/tmp", VERSION));
+    const fromCwd = exit(parseCli([], {}, "/", VERSION));
+    expect(fromFlag.message).toBe(
+      "hfs-mcp will not serve `/` (given by --root): it is the file system's root, not a project, and the board would be " +
+        "written to `/.hfs`. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
+    );
+    expect(fromEnv.message).toBe(fromFlag.message.replace("given by --root", "given by HFS_ROOT"));
+    expect(fromCwd.message).toBe(fromFlag.message.replace("given by --root", "the working directory; the client offers no roots"));
+    for (const parsed of [fromFlag, fromEnv]) {
+      expect(parsed.code).toBe(2);
+      expect(parsed.unlessClientRoots).toBeUndefined(); // given explicitly: no client root can override it
+    }
+    // `/` spelled another way is still `/`.
+    expect(exit(parseCli(["--root", "/tmp/.."], {}, "/tmp", VERSION)).message).toContain("will not serve `/`");
+    expect(exit(parseCli(["--root", "//"], {}, "/tmp", VERSION)).message).toContain("will not serve `/`");
+  });
+
   it("starts from `/` when a root is given", async () => {
     const root = await tempRoot();
     expect(run(parseCli(["--root", root], {}, "/", VERSION)).root).toBe(root);

@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { parseBoard } from "../../src/markdown/index.js";
+import { boardTemplate, parseBoard } from "../../src/markdown/index.js";
 import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
 import { tempName } from "../helpers/lock-names.js";
 import { deadPid } from "../helpers/processes.js";
@@ -14,8 +14,9 @@ const WRITERS = 3;
 const KILLS = 30;
 const MIN_KILLS = 12;
 const BUDGET_MS = 15_000;
-const HEAD = "# Shared State\n\n## Available Work Items\n\n";
-const TAIL = "\n## In Progress\n\n## Completed\n";
+// A new board (the template, src/markdown/board-template.ts) up to its first item, and after its last one.
+const HEAD = `${boardTemplate()}\n`;
+const TAIL = "";
 // Non-ASCII on purpose: a file cut inside a multi-byte character would not decode.
 const ITEM_LINE = /^- \[ \] w(\d+) tâche (\d+)(?: \[IP:agent-(\d+)\])?$/;
 const TEMP = /\.hfs-tmp$/;

@@ -9,7 +9,8 @@ import { type Finished, runToEnd } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
 
 // The README's Inspector commands, run as written but against the installed dev dependency (no npx, nothing
-// fetched): `inspector --cli <server command> --method ...`.
+// fetched): `inspector --cli --method ... -- <server command>`. The `--` keeps every flag of the server's
+// command away from the Inspector's own option parser.
 const INSPECTOR_DIR = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/inspector/", import.meta.url));
 
 let inspectorBin: string;
@@ -21,9 +22,9 @@ beforeAll(async () => {
   if (!existsSync(CLI_PATH)) throw new Error(`\`${CLI_PATH}\` does not exist: run \`npm run build\` before these tests`);
 });
 
-/** `inspector --cli node dist/cli.js <serverArgs> <inspectorArgs>`, with a throwaway HOME (it keeps a catalog there). */
+/** `inspector --cli <inspectorArgs> -- node dist/cli.js <serverArgs>`, with a throwaway HOME (it keeps a catalog there). */
 async function inspector(serverArgs: string[], inspectorArgs: string[]): Promise<Finished> {
-  const args = [inspectorBin, "--cli", process.execPath, CLI_PATH, ...serverArgs, ...inspectorArgs];
+  const args = [inspectorBin, "--cli", ...inspectorArgs, "--", process.execPath, CLI_PATH, ...serverArgs];
   return runToEnd(process.execPath, args, { env: { PATH: process.env.PATH ?? "", HOME: await tempRoot() } });
 }
 
@@ -36,6 +37,19 @@ describe("MCP Inspector 2.12.0 --cli against the built stdio server", () => {
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
     expect(tools.every((tool) => tool.inputSchema.type === "object" && tool.outputSchema !== undefined)).toBe(true);
     expect(run.stderr).toContain(`serving ${root} as alpha`); // the server's own stderr, passed through
+    // The Inspector lints every tools/list: a line `Schema portability: N errors, M warnings …` when it finds anything.
+    expect(run.stderr).not.toContain("Schema portability");
+  });
+
+  it("tools/list --strict finds 0 schema portability errors and 0 warnings", async () => {
+    const root = await tempRoot();
+    const run = await inspector(["--root", root, "--agent-id", "alpha"], ["--method", "tools/list", "--strict", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const envelope = JSON.parse(run.stdout) as { result: { tools: unknown[] }; schemaFindings?: unknown[] };
+    expect(envelope.result.tools).toHaveLength(TOOLS.length);
+    // With --strict the Inspector puts its findings in the envelope, and every one of them in full on stderr.
+    expect(envelope.schemaFindings).toBeUndefined();
+    expect(run.stderr).not.toMatch(/Warning: tool|Error: tool/);
   });
 
   it("tools/call get_work_items returns the board's items, and a failing call exits 5 with --format json", async () => {

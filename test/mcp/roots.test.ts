@@ -168,9 +168,20 @@ describe("client roots (in process)", () => {
     expect(roots.state.asked).toBe(0);
   });
 
-  it("firstUsableRoot skips non-file URIs and missing folders, and drops a trailing slash", async () => {
+  it("firstUsableRoot skips non-file URIs, missing folders and the file system's root, and drops a trailing slash", async () => {
     const root = await tempRoot();
-    expect(firstUsableRoot([{ uri: "https://x" }, { uri: "file:///no/such/dir" }, { uri: `${pathToFileURL(root).href}/` }])).toBe(root);
+    const skipped: string[] = [];
+    expect(
+      firstUsableRoot(
+        [{ uri: "https://x" }, { uri: "file:///no/such/dir" }, { uri: "file:///" }, { uri: `${pathToFileURL(root).href}/` }],
+        (message) => skipped.push(message),
+      ),
+    ).toBe(root);
+    expect(skipped).toEqual([
+      "skipping the client's root `file:///no/such/dir`: not an existing folder",
+      "skipping the client's root `file:///`: the file system's root, not a project",
+    ]);
+    expect(firstUsableRoot([{ uri: "file:///" }])).toBeUndefined();
     expect(firstUsableRoot([{ uri: "file://remote-host/share" }, { uri: "git://x" }])).toBeUndefined();
     expect(firstUsableRoot([])).toBeUndefined();
   });
@@ -179,6 +190,48 @@ describe("client roots (in process)", () => {
 /** The built server in its own process, started in `cwd`, with a client that offers `roots` (or none). */
 function spawnWithRoots(cwd: string, args: string[], roots: Root[] | undefined, env: Record<string, string> = {}) {
   return spawnServer(args, env, { cwd, ...(roots ? { roots } : {}) });
+}
+
+/**
+ * The built server started in `/` with `--agent-id alpha` and nothing else, spoken to line by line (an SDK client
+ * would hide what reaches stdout, and how the process ends).
+ */
+function rawServerInRoot() {
+  const child = spawn(process.execPath, [CLI_PATH, "--agent-id", "alpha"], { cwd: "/", env: { PATH: process.env.PATH ?? "" } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+  const messages = () =>
+    stdout
+      .trim()
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { id?: number; method?: string; result?: unknown });
+  return {
+    send,
+    messages,
+    stderr: () => stderr,
+    /** `initialize` (declaring `capabilities`), its answer, then `notifications/initialized`. */
+    async initialize(capabilities: object) {
+      send({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities, clientInfo: { name: "raw", version: "0" } },
+      });
+      await eventually(() => expect(stdout).toContain('"id":1'));
+      send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    },
+    /** The exit code, or "still running" (and the process killed) after 15 s. */
+    async exitCode() {
+      const code = await Promise.race([exited, sleep(15_000).then(() => "still running" as const)]);
+      if (code === "still running") child.kill("SIGKILL");
+      return code;
+    },
+  };
 }
 
 describe("client roots (the built server)", () => {
@@ -191,33 +244,43 @@ describe("client roots (the built server)", () => {
   });
 
   it("started in `/` without --root, exits 2 asking for --root once the client shows it has no roots", async () => {
-    const child = spawn(process.execPath, [CLI_PATH, "--agent-id", "alpha"], { cwd: "/", env: { PATH: process.env.PATH ?? "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-    send({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "raw", version: "0" } },
-    });
-    await eventually(() => expect(stdout).toContain('"id":1'));
-    send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    const code = await Promise.race([exited, sleep(15_000).then(() => "still running")]);
-    if (code === "still running") child.kill("SIGKILL");
+    const server = rawServerInRoot();
+    await server.initialize({});
+    const code = await server.exitCode();
     expect(code).toBe(2);
-    expect(stderr).toContain("--root");
-    expect(stderr).toContain("offers no roots");
+    expect(server.stderr()).toContain("--root");
+    expect(server.stderr()).toContain("offers no roots");
     // stdout carried the protocol only: the initialize response.
-    expect(
-      stdout
-        .trim()
-        .split("\n")
-        .map((line) => (JSON.parse(line) as { id?: number }).id),
-    ).toEqual([1]);
+    expect(server.messages().map((message) => message.id)).toEqual([1]);
+  });
+
+  it("started in `/`, refuses a client whose root is `file:///` (Claude Code started in `/`): exits 2, writes nothing", async () => {
+    const hadBoard = existsSync("/.hfs");
+    const server = rawServerInRoot();
+    await server.initialize({ roots: {} });
+    // A write sent at once: it must wait for the roots answer, and never reach `/`.
+    server.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "add_item", arguments: { description: "Build auth" } } });
+    await eventually(() => expect(server.messages().some((message) => message.method === "roots/list")).toBe(true));
+    const asked = server.messages().find((message) => message.method === "roots/list")!;
+    server.send({ jsonrpc: "2.0", id: asked.id, result: { roots: [{ uri: "file:///", name: "/" }] } });
+    expect(await server.exitCode()).toBe(2);
+    expect(server.stderr()).toContain("skipping the client's root `file:///`: the file system's root, not a project");
+    expect(server.stderr()).toContain(
+      "hfs-mcp will not serve `/` (the working directory; the client's roots: `file:///`, the file system's root, not a project)",
+    );
+    expect(server.stderr()).toContain("--root /path/to/project");
+    expect(server.messages().some((message) => message.id === 2 && message.result !== undefined)).toBe(false);
+    expect(existsSync("/.hfs")).toBe(hadBoard);
+  });
+
+  it("started in a folder, a client root of `file:///` keeps that folder: nothing is written to `/`", async () => {
+    const cwd = await tempRoot();
+    const hadBoard = existsSync("/.hfs");
+    const { client, stderr } = await spawnWithRoots(cwd, ["--agent-id", "alpha"], [{ uri: "file:///" }]);
+    expect((await call(client, "add_item", { description: "Build auth" })).data).toMatchObject({ success: true });
+    expect(await boardText(cwd)).toContain("Build auth");
+    expect(existsSync("/.hfs")).toBe(hadBoard);
+    await eventually(() => expect(stderr()).toContain(`the client offers no usable file:// root; still serving ${cwd}`));
   });
 
   it("prefers the client's root over the working directory, and --root and HFS_ROOT over the client's root", async () => {

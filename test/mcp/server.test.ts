@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { describe, expect, it, vi } from "vitest";
 import { call, inMemoryClient } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
@@ -112,6 +113,33 @@ describe("tools/list", () => {
     expect(description("release_item")).toContain("not_owner");
     expect(description("add_item")).toContain("duplicate");
     expect(description("claim_next")).toContain("none_available");
+  });
+
+  it("spells nullable fields as anyOf branches of one type each, never as a `type` array (the Inspector's portability check)", async () => {
+    const client = await inMemoryClient({ root: await tempRoot() });
+    const { tools } = await client.listTools();
+    const typeArrays: string[] = [];
+    const visit = (node: unknown, path: string) => {
+      if (node === null || typeof node !== "object") return;
+      if (!Array.isArray(node) && Array.isArray((node as { type?: unknown }).type)) typeArrays.push(path);
+      for (const [key, value] of Object.entries(node)) visit(value, `${path}.${key}`);
+    };
+    for (const tool of tools) visit(tool, tool.name);
+    expect(typeArrays).toEqual([]);
+    const workItems = tools.find((tool) => tool.name === "get_work_items")!.outputSchema as any;
+    expect(workItems.anyOf[0].properties.items.items.properties.claimed_by).toEqual({ anyOf: [{ type: "string" }, { type: "null" }] });
+  });
+
+  it("keeps the output schemas as strict as before for the SDK's validator: null or a string, nothing else", async () => {
+    const client = await inMemoryClient({ root: await tempRoot() });
+    const { tools } = await client.listTools();
+    const validate = new AjvJsonSchemaValidator().getValidator(tools.find((tool) => tool.name === "claim_item")!.outputSchema as object);
+    const failure = { success: false, reason: "not_owner", message: "m", hint: "h", status: "available" };
+    expect(validate({ ...failure, claimed_by: null }).valid).toBe(true);
+    expect(validate({ ...failure, claimed_by: "alpha" }).valid).toBe(true);
+    expect(validate(failure).valid).toBe(true);
+    expect(validate({ ...failure, claimed_by: 7 }).valid).toBe(false);
+    expect(validate({ success: true, description: "d", line: 1, status: "in_progress", claimed_by: null }).valid).toBe(false);
   });
 
   it("marks exactly get_work_items and get_agent_memory read-only", async () => {

@@ -74,13 +74,11 @@ describe("a client that stops reading its replies", () => {
       child.stdout.pause();
       const requests = 60_000;
       let written = 0;
-      let blockedAt: number | undefined;
       const started = Date.now();
       while (written < requests && Date.now() - started < 8_000) {
         const accepted = send({ id: written + 1, method: "tools/call", params: { name: "get_work_items", arguments: {} } });
         written++; // buffered by the stream even when the pipe is full: it is sent
         if (!accepted) {
-          blockedAt ??= written;
           await Promise.race([new Promise((resolve) => child.stdin.once("drain", resolve)), sleep(500)]);
           if (child.stdin.writableNeedDrain) break; // the server no longer reads: backpressure reached us
         }

@@ -5,7 +5,8 @@ import type { TokenGrant } from "./http-options.js";
 /** Who a request comes in as: the token grant it presented, or `open` when the server takes no token (--no-auth). */
 export type Caller = TokenGrant | "open";
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; status: 401; message: string; challenge: string };
+/** A refused request: no bearer token at all, or one this server does not accept. */
+export type AuthResult = { ok: true; caller: Caller } | { ok: false; problem: "missing" | "invalid" };
 
 /** A token good enough to guard a board: 256 random bits, URL-safe. */
 export function generateToken(): string {
@@ -28,24 +29,9 @@ export class TokenTable {
     if (this.byHash === undefined) return { ok: true, caller: "open" };
     const header = headers.authorization;
     const match = header === undefined ? null : /^Bearer +([^\s]+) *$/i.exec(header);
-    if (!match) {
-      return {
-        ok: false,
-        status: 401,
-        message: "Unauthorized: send the server's token as `Authorization: Bearer <token>`",
-        challenge: 'Bearer realm="hfs-mcp"',
-      };
-    }
+    if (!match) return { ok: false, problem: "missing" };
     const grant = this.byHash.get(digest(match[1]!));
-    if (!grant) {
-      return {
-        ok: false,
-        status: 401,
-        message: "Unauthorized: the bearer token is not one this server accepts",
-        challenge: 'Bearer realm="hfs-mcp", error="invalid_token"',
-      };
-    }
-    return { ok: true, caller: grant };
+    return grant ? { ok: true, caller: grant } : { ok: false, problem: "invalid" };
   }
 }
 

@@ -28,7 +28,21 @@ export interface HttpOptions {
   access: HttpAccess;
   /** Host names accepted in `Host` and `Origin` besides the defaults (see host-check.ts). */
   allowedHosts: string[];
+  /**
+   * A session nobody has used for this long is closed (0: never; only the session cap bounds them). Absent:
+   * DEFAULT_SESSION_IDLE_MINUTES.
+   */
+  sessionIdleMs?: number;
 }
+
+/**
+ * Clients rarely close their sessions (Claude Code, Gemini CLI, mcp-remote and the Inspector were seen opening
+ * 29 and closing 7 in an afternoon, ~77 KB each). Half an hour is far longer than an agent waits between two
+ * calls of one task (a model turn takes seconds to minutes), while a session with an event stream open (GET) is
+ * never idle, however quiet; a client that comes back later gets the 404 the transport spec prescribes for an
+ * unknown session, and starts a new one (mcp-remote 0.15 re-initializes on that 404 by itself).
+ */
+export const DEFAULT_SESSION_IDLE_MINUTES = 30;
 
 /** A loopback address or name: only processes on this machine can connect to it. */
 export function isLoopback(host: string): boolean {

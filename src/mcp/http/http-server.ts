@@ -6,10 +6,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { CurrentBoard } from "../current-board.js";
+import { boundReplies } from "../message-limits.js";
 import { createServer } from "../server.js";
 import { type Caller, TokenTable } from "./auth.js";
 import { allowedHostnames, checkHostAndOrigin } from "./host-check.js";
-import type { HttpAccess, HttpOptions } from "./http-options.js";
+import { DEFAULT_SESSION_IDLE_MINUTES, type HttpAccess, type HttpOptions } from "./http-options.js";
+import { answerDiscovery, resourceMetadataUrl, tokenRequiredMessage } from "./oauth-discovery.js";
 
 /** The one path the server answers on. */
 export const MCP_PATH = "/mcp";
@@ -35,6 +37,8 @@ export interface RunningHttpServer {
   url: string;
   /** Sessions open now. */
   sessionCount(): number;
+  /** How long a session may go unused before it is closed, as a person reads it (`30 min`). */
+  sessionIdle: string;
   /**
    * Graceful stop: refuse new requests, let requests being served finish (a write waits at most the lock
    * timeout), then close every session and connection. The board is the caller's to drain and close.
@@ -43,6 +47,7 @@ export interface RunningHttpServer {
 }
 
 interface Session {
+  id: string;
   caller: Caller;
   server: McpServer;
   transport: StreamableHTTPServerTransport;
@@ -62,10 +67,14 @@ interface Session {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { board, log } = options;
+  const needsToken = options.access.kind === "tokens";
   const tokens = new TokenTable(options.access.kind === "tokens" ? options.access.tokens : undefined);
   const allowed = allowedHostnames(options);
   const maxSessions = options.maxSessions ?? MAX_SESSIONS;
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MINUTES * 60_000;
   const sessions = new Map<string, Session>();
+  /** Why a session is being closed by the server, for its closing log line (absent: the client closed it). */
+  const closing = new Map<string, string>();
   const posts = new Set<Promise<void>>();
   let stopping = false;
 
@@ -80,15 +89,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: MAX_BODY_BYTES,
       onsessioninitialized: (id) => {
-        sessions.set(id, { caller, server, transport, lastSeen: Date.now(), open: 0 });
+        sessions.set(id, { id, caller, server, transport, lastSeen: Date.now(), open: 0 });
         log(`session ${id.slice(0, 8)} opened${agent ? ` for ${agent}` : ""} (${sessions.size} open)`);
       },
     });
     transport.onclose = () => {
       const id = transport.sessionId;
-      if (id !== undefined && sessions.delete(id)) log(`session ${id.slice(0, 8)} closed (${sessions.size} open)`);
+      if (id === undefined || !sessions.delete(id)) return;
+      const why = closing.get(id);
+      closing.delete(id);
+      log(`session ${id.slice(0, 8)} closed${why ? ` ${why}` : ""} (${sessions.size} open)`);
     };
-    await server.connect(transport);
+    await server.connect(boundReplies(transport, log));
     await transport.handleRequest(req, res);
     // Anything but a valid `initialize` was answered 400 by the transport and opened nothing.
     if (transport.sessionId === undefined) await server.close();
@@ -100,9 +112,28 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (session.open === 0 && (idlest === undefined || session.lastSeen < idlest.lastSeen)) idlest = session;
     }
     if (idlest === undefined) return false;
-    await idlest.server.close();
+    await closeSession(idlest, `to make room (the ${maxSessions}-session limit; idle longest)`);
     return true;
   };
+
+  const closeSession = async (session: Session, why: string) => {
+    closing.set(session.id, why);
+    await session.server.close();
+  };
+
+  // Idle sessions expire. A sweep, not a timer per session: one timer, and `unref`, so that it never keeps the
+  // process alive. It looks a few times per idle period, so a session goes at most a quarter period late.
+  const sweep = () => {
+    const now = Date.now();
+    for (const session of [...sessions.values()]) {
+      // A session with a request open (an event stream the client holds) is in use, however quiet.
+      if (session.open === 0 && now - session.lastSeen >= idleMs && !closing.has(session.id)) {
+        void closeSession(session, `after ${describeMinutes(idleMs)} idle (--session-idle-minutes)`);
+      }
+    }
+  };
+  const sweeper = idleMs > 0 ? setInterval(sweep, Math.min(Math.max(idleMs / 4, 50), 60_000)) : undefined;
+  sweeper?.unref();
 
   const serve = async (session: Session, req: IncomingMessage, res: ServerResponse) => {
     session.open++;
@@ -116,11 +147,32 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (stopping) return reply(res, 503, "Service Unavailable: hfs-mcp is shutting down", { Connection: "close" });
-    if ((req.url ?? "").replace(/\?.*$/s, "") !== MCP_PATH) return reply(res, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
+    const path = (req.url ?? "").replace(/\?.*$/s, "");
+    if (path !== MCP_PATH && !needsToken) return reply(res, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
     const refused = checkHostAndOrigin(req.headers, allowed);
     if (refused) return reply(res, 403, `Forbidden: ${refused}`);
+    // As the client reached it: the Host header, now known to name this server.
+    const endpoint = `http://${req.headers.host}${MCP_PATH}`;
+    if (path !== MCP_PATH) {
+      // A client that met our 401 looks for OAuth: tell it, in OAuth's own terms, that a bearer token is the way in.
+      const answer = answerDiscovery(req.method ?? "GET", path, endpoint);
+      if (!answer) return reply(res, 404, `Not Found: the MCP endpoint is ${MCP_PATH}`);
+      res.writeHead(answer.status, answer.headers);
+      res.end(req.method === "HEAD" ? undefined : answer.body);
+      return;
+    }
     const auth = tokens.authenticate(req.headers);
-    if (!auth.ok) return reply(res, auth.status, auth.message, { "WWW-Authenticate": auth.challenge });
+    if (!auth.ok) {
+      const metadata = `resource_metadata="${resourceMetadataUrl(endpoint)}"`;
+      if (auth.problem === "invalid") {
+        return reply(res, 401, "Unauthorized: the bearer token is not one this server accepts", {
+          "WWW-Authenticate": `Bearer realm="hfs-mcp", error="invalid_token", ${metadata}`,
+        });
+      }
+      return reply(res, 401, `Unauthorized: ${tokenRequiredMessage(endpoint)}`, {
+        "WWW-Authenticate": `Bearer realm="hfs-mcp", ${metadata}`,
+      });
+    }
     if (req.method === "POST") {
       // Tracked so that a graceful stop can wait for the answers to calls being made.
       const answered = new Promise<void>((resolve) => res.once("close", resolve));
@@ -134,7 +186,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return openSession(auth.caller, req, res);
     }
     const session = typeof id === "string" ? sessions.get(id) : undefined;
-    if (!session) return reply(res, 404, "Session not found", {}, -32001);
+    if (!session) {
+      // The transport spec's answer to an unknown or expired session: 404, and the client starts a new one.
+      return reply(
+        res,
+        404,
+        "Session not found: it was closed or expired; start a new session (initialize without Mcp-Session-Id)",
+        {},
+        -32001,
+      );
+    }
     if (session.caller !== auth.caller) return reply(res, 403, "Forbidden: this session was opened with another token");
     return serve(session, req, res);
   };
@@ -162,9 +223,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   return {
     url,
     sessionCount: () => sessions.size,
+    sessionIdle: describeMinutes(idleMs),
     close: async () => {
       if (stopping) return;
       stopping = true;
+      clearInterval(sweeper);
       http.close();
       const drained = Promise.allSettled([...posts]);
       await Promise.race([drained, sleep(options.lockTimeoutMs + 5_000, undefined, { ref: false })]);
@@ -172,6 +235,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       http.closeAllConnections();
     },
   };
+}
+
+/** `30 min`, `1.2 s`: an idle period as a person reads it. */
+function describeMinutes(ms: number): string {
+  return ms >= 60_000 ? `${Number((ms / 60_000).toFixed(1))} min` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** A JSON-RPC error as the SDK's transport sends them (no id: it answers the HTTP request, not a message). */

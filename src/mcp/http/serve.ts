@@ -61,7 +61,8 @@ export async function serveHttp(options: HttpServeOptions, log: (message: string
   process.on("SIGTERM", () => void stop());
   process.on("SIGINT", () => void stop());
 
-  log(`serving ${options.root} at ${server.url} (${describeAccess(access)})`);
+  const idle = http.sessionIdleMs === 0 ? "idle sessions are kept" : `sessions idle ${server.sessionIdle} are closed`;
+  log(`serving ${options.root} at ${server.url} (${describeAccess(access)}; ${idle})`);
 }
 
 function describeAccess(access: Exclude<HttpAccess, { kind: "generate" }>): string {

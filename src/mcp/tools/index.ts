@@ -5,7 +5,7 @@ import {
   type Tool as ListedTool,
   ListToolsRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
+import type { z } from "zod";
 import { type BoardManager, failure } from "../../board/index.js";
 import { addItem } from "./add-item.js";
 import { claimItem } from "./claim-item.js";
@@ -13,6 +13,7 @@ import { claimNext } from "./claim-next.js";
 import { completeItem } from "./complete-item.js";
 import { getAgentMemory } from "./get-agent-memory.js";
 import { getWorkItems } from "./get-work-items.js";
+import { jsonSchema } from "./json-schema.js";
 import { releaseItem } from "./release-item.js";
 import { failureSchema } from "./schemas.js";
 import type { Tool } from "./tool.js";
@@ -95,19 +96,4 @@ function toListedTool(tool: Tool): ListedTool {
     outputSchema: { type: "object", anyOf: [jsonSchema(tool.output, "output"), jsonSchema(failureSchema, "output")] },
     annotations: { title: tool.title, ...tool.annotations },
   };
-}
-
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: "draft-7", io }) as Record<string, unknown>;
-  return withoutSafeIntegerBounds(rest) as Record<string, unknown>;
-}
-
-// zod writes ±(2^53 - 1) bounds on every integer: noise in what a model reads, and nothing a client needs.
-function withoutSafeIntegerBounds(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutSafeIntegerBounds);
-  if (node === null || typeof node !== "object") return node;
-  const entries = Object.entries(node).filter(
-    ([key, value]) => !((key === "minimum" || key === "maximum") && Math.abs(value as number) === Number.MAX_SAFE_INTEGER),
-  );
-  return Object.fromEntries(entries.map(([key, value]) => [key, withoutSafeIntegerBounds(value)]));
 }

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CLI_PATH, call } from "../../helpers/clients.js";
 import { runToEnd } from "../../helpers/programs.js";
 import { tempRoot } from "../../helpers/temp-root.js";
+import { eventually } from "../resources/support.js";
 import { holdLock } from "../tools/support.js";
 import { ALPHA_TOKEN, BRAVO_TOKEN, httpClient, initialize, NAMELESS_TOKEN, printedToken, rawRequest, startHttpServer } from "./support.js";
 
@@ -43,8 +44,13 @@ describe("hfs-mcp --http: bearer tokens", () => {
 
     const none = await initialize(server.url);
     expect(none.status).toBe(401);
-    expect(none.headers["www-authenticate"]).toBe('Bearer realm="hfs-mcp"');
-    expect(JSON.parse(none.body)).toMatchObject({ jsonrpc: "2.0", error: { message: expect.stringContaining("Bearer") }, id: null });
+    const metadataUrl = `${new URL(server.url).origin}/.well-known/oauth-protected-resource/mcp`;
+    expect(none.headers["www-authenticate"]).toBe(`Bearer realm="hfs-mcp", resource_metadata="${metadataUrl}"`);
+    expect(JSON.parse(none.body)).toMatchObject({
+      jsonrpc: "2.0",
+      error: { message: expect.stringContaining("a bearer token is required: pass `Authorization: Bearer <token>`") },
+      id: null,
+    });
 
     const wrong = await initialize(server.url, bearer("not-the-token-0123456789"));
     expect(wrong.status).toBe(401);
@@ -58,6 +64,52 @@ describe("hfs-mcp --http: bearer tokens", () => {
     expect((await call(client, "add_item", { description: "Build auth" })).isError).toBe(false);
     expect((await call(client, "claim_item", { description: "Build auth" })).data).toMatchObject({ success: true, claimed_by: "alpha" });
     expect(await readState(root)).toContain("- [ ] Build auth [IP:alpha]\n");
+  });
+
+  it("answers OAuth discovery so that clients show that a bearer token is required (RFC 9728, 8414, 7591)", async () => {
+    const root = await tempRoot();
+    const server = await startHttpServer(["--http", "127.0.0.1:0", "--root", root, "--token", ALPHA_TOKEN, "--agent-id", "alpha"]);
+    const origin = new URL(server.url).origin;
+    const get = (path: string, headers: Record<string, string> = {}) => rawRequest(`${origin}${path}`, "GET", headers);
+
+    // Protected Resource Metadata: bearer tokens in the header, and no authorization server to sign in with.
+    for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+      const reply = await get(path);
+      expect(reply.status, path).toBe(200);
+      expect(reply.headers["content-type"]).toBe("application/json");
+      expect(JSON.parse(reply.body)).toEqual({
+        resource: server.url,
+        bearer_methods_supported: ["header"],
+        resource_name: "hfs-mcp (bearer token required; no authorization server)",
+      });
+    }
+    // Every place a client looks for authorization server metadata: none, said in an OAuth error body.
+    for (const path of [
+      "/.well-known/oauth-authorization-server",
+      "/.well-known/oauth-authorization-server/mcp",
+      "/.well-known/openid-configuration",
+      "/.well-known/openid-configuration/mcp",
+      "/mcp/.well-known/openid-configuration",
+    ]) {
+      const reply = await get(path);
+      expect(reply.status, path).toBe(404);
+      expect(JSON.parse(reply.body), path).toEqual({
+        error: "invalid_request",
+        error_description: expect.stringContaining("a bearer token is required: pass `Authorization: Bearer <token>`"),
+      });
+    }
+    // Dynamic client registration, where clients end up: refused as RFC 7591 refuses, with the message.
+    const registration = await rawRequest(`${origin}/register`, "POST", { "Content-Type": "application/json" }, { redirect_uris: [] });
+    expect(registration.status).toBe(400);
+    const refused = JSON.parse(registration.body) as { error: string; error_description: string };
+    expect(refused.error).toBe("invalid_client_metadata");
+    expect(refused.error_description).toContain(`--header 'Authorization: Bearer <token>'`);
+    expect(refused.error_description).not.toMatch(/["\\\n]/); // RFC 6749's character set for error_description
+    for (const path of ["/authorize", "/token"]) expect((await get(path)).status, path).toBe(400);
+    // Anything else is still 404, and the Host check still comes first.
+    expect((await get("/.well-known/other")).status).toBe(404);
+    expect((await get("/.well-known/oauth-protected-resource", { Host: "evil.example.com" })).status).toBe(403);
+    expect(server.stderr()).not.toContain("failed unexpectedly");
   });
 
   it("without any token configured, makes one up, prints it to stderr, and accepts only it", async () => {
@@ -259,6 +311,33 @@ describe("hfs-mcp --http: sessions and agents", () => {
     expect((await call(client, "claim_item", { description: "Build auth" })).data).toMatchObject({ claimed_by: "alpha" });
     // The Host check still applies without a token.
     expect((await initialize(server.url, { Host: "evil.example.com" })).status).toBe(403);
+    // Without tokens there is nothing to discover.
+    expect((await rawRequest(`${new URL(server.url).origin}/.well-known/oauth-protected-resource`, "GET", {})).status).toBe(404);
+  });
+
+  it("--session-idle-minutes: a client that left without closing its session has it expire; a live SDK client keeps its own", async () => {
+    const root = await boardWith(["Build auth"]);
+    const server = await startHttpServer(["--http", "127.0.0.1:0", "--root", root, "--no-auth", "--session-idle-minutes", "0.01"]);
+    expect(server.stderr()).toContain("sessions idle 0.6 s are closed");
+    // An SDK client holds its GET event stream open: its session is in use, however long it waits between calls.
+    const live = await httpClient(server.url);
+    // This one goes away as clients do, without DELETE: its streams close, and its session goes idle.
+    const gone = await httpClient(server.url);
+    const goneId = gone.transport.sessionId!;
+    await gone.client.close();
+    await eventually(() =>
+      expect(server.stderr()).toContain(`session ${goneId.slice(0, 8)} closed after 0.6 s idle (--session-idle-minutes) (1 open)`),
+    );
+    const expired = await rawRequest(
+      server.url,
+      "POST",
+      { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Session-Id": goneId },
+      { jsonrpc: "2.0", id: 9, method: "ping" },
+    );
+    expect(expired.status).toBe(404); // the transport spec's answer: the client starts a new session
+    await sleep(1_500);
+    expect((await call(live.client, "get_work_items")).data).toMatchObject({ success: true, counts: { available: 1 } });
+    expect(server.stderr()).not.toContain(`session ${live.transport.sessionId!.slice(0, 8)} closed`);
   });
 
   it("refuses --no-auth on an address other machines can reach, exiting 2 without listening", async () => {

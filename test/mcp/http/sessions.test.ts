@@ -13,8 +13,11 @@ afterEach(async () => {
   await Promise.all(boards.splice(0).map((board) => board.close()));
 });
 
-/** The HTTP server in this process (no token: loopback), so a test can set its session limit. */
-async function inProcess(maxSessions: number): Promise<RunningHttpServer> {
+/** The HTTP server in this process (no token: loopback), so a test can set its session limit and idle time. */
+async function inProcess(
+  maxSessions: number,
+  more: { sessionIdleMs?: number; log?: (message: string) => void } = {},
+): Promise<RunningHttpServer> {
   const root = await tempRoot();
   const board = new CurrentBoard({}, new BoardManager({ root }));
   boards.push(board);
@@ -28,6 +31,7 @@ async function inProcess(maxSessions: number): Promise<RunningHttpServer> {
     lockTimeoutMs: 5_000,
     log: () => undefined,
     maxSessions,
+    ...more,
   });
   servers.push(server);
   return server;
@@ -97,6 +101,45 @@ describe("HTTP sessions", () => {
     }
     sessionOf(reply);
     expect((await ping(server.url, listening)).status).toBe(404);
+  });
+
+  it("closes a session idle for --session-idle-minutes; its next request gets 404, and a new session opens", async () => {
+    const lines: string[] = [];
+    const server = await inProcess(10, { sessionIdleMs: 400, log: (line) => lines.push(line) });
+    const idle = sessionOf(await initialize(server.url));
+    const busy = sessionOf(await initialize(server.url));
+    // `busy` is used every 100 ms, so it never goes 400 ms unused; `idle` is left alone.
+    for (let i = 0; i < 10; i++) {
+      expect((await ping(server.url, busy)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(server.sessionCount()).toBe(1);
+    const expired = await ping(server.url, idle);
+    expect(expired.status).toBe(404); // what the transport spec prescribes: the client starts a new session
+    expect(JSON.parse(expired.body).error).toMatchObject({ code: -32001, message: expect.stringContaining("start a new session") });
+    expect(lines).toContain(`session ${idle.slice(0, 8)} closed after 0.4 s idle (--session-idle-minutes) (1 open)`);
+    sessionOf(await initialize(server.url));
+    expect(server.sessionCount()).toBe(2);
+  });
+
+  it("never expires a session that holds an event stream open, however quiet", async () => {
+    const server = await inProcess(10, { sessionIdleMs: 200 });
+    const listening = sessionOf(await initialize(server.url));
+    const stream = await openEventStream(server.url, listening);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect((await ping(server.url, listening)).status).toBe(200);
+    stream.destroy(); // from now on it is idle
+    for (const until = Date.now() + 5_000; server.sessionCount() > 0 && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await ping(server.url, listening)).status).toBe(404);
+  });
+
+  it("keeps idle sessions with --session-idle-minutes 0 (only the session limit bounds them)", async () => {
+    const server = await inProcess(10, { sessionIdleMs: 0 });
+    const session = sessionOf(await initialize(server.url));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await ping(server.url, session)).status).toBe(200);
   });
 
   it("refuses a request body over 1 MiB with 413, before parsing it", async () => {

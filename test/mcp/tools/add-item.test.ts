@@ -5,7 +5,12 @@ import { call, inMemoryClient } from "../../helpers/clients.js";
 import { tempRoot } from "../../helpers/temp-root.js";
 import { BROKEN_BOARDS, expectFailure, fixture, holdLock, readBoard, snapshotTree, writeBoard } from "./support.js";
 
-const TEMPLATE_WITH_ITEM = "# Shared State\n\n## Available Work Items\n\n- [ ] Review PR\n\n## In Progress\n\n## Completed\n";
+// A new board: the template's one section (its comment line says how to read the items), holding the item.
+const TEMPLATE_WITH_ITEM =
+  "# Shared State\n\n" +
+  "<!-- Each task line is a work item: `- [ ]` open, `- [ ] ... [IP:agent]` claimed by that agent, `- [x]` done.\n" +
+  "     An item stays where it is whatever its status; add sections of your own to group work. -->\n\n" +
+  "## Available Work Items\n\n- [ ] Review PR\n";
 
 async function fixtureRoot() {
   const root = await tempRoot();
@@ -26,7 +31,7 @@ describe("add_item", () => {
     const client = await inMemoryClient({ root });
     const reply = await call(client, "add_item", { description: "Review PR" });
     expect(reply.isError).toBe(false);
-    expect(reply.data).toEqual({ success: true, description: "Review PR", status: "available", line: 5, section: "Available Work Items" });
+    expect(reply.data).toEqual({ success: true, description: "Review PR", status: "available", line: 8, section: "Available Work Items" });
     expect(reply.text).not.toBe("");
     expect((await readBoard(root)).toString("utf8")).toBe(TEMPLATE_WITH_ITEM);
   });
@@ -35,7 +40,7 @@ describe("add_item", () => {
     const root = await tempRoot();
     await mkdir(join(root, ".hfs"));
     const client = await inMemoryClient({ root });
-    expect((await call(client, "add_item", { description: "Review PR" })).data).toMatchObject({ success: true, line: 5 });
+    expect((await call(client, "add_item", { description: "Review PR" })).data).toMatchObject({ success: true, line: 8 });
     expect((await readBoard(root)).toString("utf8")).toBe(TEMPLATE_WITH_ITEM);
   });
 
@@ -141,7 +146,7 @@ describe("add_item", () => {
     await expectFailure(client, root, "add_item", { description: "Review PR" }, "lock_timeout");
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     await release();
-    expect((await call(client, "add_item", { description: "Review PR" })).data).toMatchObject({ success: true, line: 5 });
+    expect((await call(client, "add_item", { description: "Review PR" })).data).toMatchObject({ success: true, line: 8 });
     expect((await readBoard(root)).toString("utf8")).toBe(TEMPLATE_WITH_ITEM);
   });
 
