@@ -25,6 +25,13 @@ export async function guard<T extends { success: true }>(run: () => Promise<Outc
       );
     }
     if (error instanceof FileError) {
+      if (error.problem === "vanished") {
+        return failure(
+          "file_error",
+          error.message,
+          "Retry in a moment (git may be switching branches); if the board was deleted on purpose, a person must start a new one.",
+        );
+      }
       return failure("file_error", error.message, "Ask a person to fix the file (nothing was written), then retry.");
     }
     const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -1,5 +1,5 @@
 /** Why a file under `.hfs/` cannot be used. The board manager turns these into the `file_error` reason. */
-export type FileProblem = "too_large" | "not_utf8" | "symlink" | "not_a_file" | "io";
+export type FileProblem = "too_large" | "not_utf8" | "symlink" | "not_a_file" | "vanished" | "io";
 
 export class FileError extends Error {
   readonly problem: FileProblem;

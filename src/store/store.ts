@@ -5,7 +5,7 @@ import { appendLog } from "./append-log.js";
 import { commitCreate, commitReplace, syncDirectory, type TempFile, writeTemp } from "./atomic-write.js";
 import { type BoardStore, type Decide, DecideOutsideLock, type HistoryRead } from "./board-store.js";
 import { DirLock, type LockLease } from "./dir-lock.js";
-import { ConcurrentEditError, symlinkError } from "./file-error.js";
+import { ConcurrentEditError, FileError, symlinkError } from "./file-error.js";
 import { decideInOrder, type GroupDecision, groupByFile, type PendingUpdate, rejectAll, settle } from "./group-decisions.js";
 import { type HfsPaths, hfsPaths } from "./hfs-paths.js";
 import { LogTail } from "./log-tail.js";
@@ -141,6 +141,7 @@ export class Store implements BoardStore {
         const decided = decideInOrder(group, read?.text ?? null, { locked: false });
         // Nothing to write: answered without the lock (a decision on a settled read; e.g. not_available).
         if (decided.text === null || decided.text === (read?.text ?? null)) settle(group, decided.outcomes);
+        else if (read === null && this.existedElsewhere(file)) rejectAll(group, vanished(file));
         else plans.push({ group, read, decided: decided as Plan["decided"], temp: this.writeTemp(file, decided.text, read) });
       } catch (error) {
         rejectAll(group, error);
@@ -281,6 +282,22 @@ export class Store implements BoardStore {
       if (file.startsWith(dir) && lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) throw symlinkError(dir);
     }
   }
+}
+
+/**
+ * The board is missing, though its history shows it existed: it is not recreated from nothing. Why: `git
+ * checkout` replaces a file by unlinking and recreating it, and a git process descheduled in between leaves the
+ * board missing for as long as the machine keeps it waiting; a server that then wrote a new board would have it
+ * replace the whole checked-out board (git's exclusive create fails on the file we made). Waiting a second for
+ * it to come back covers the common case; refusing covers the rest, and a person who deleted the board on purpose
+ * is told how to start anew.
+ */
+function vanished(file: string): FileError {
+  return new FileError(
+    "vanished",
+    file,
+    `\`${file}\` is missing, though .hfs/log.md shows the board existed (a git checkout or an editor may be replacing it); nothing was written. If it was deleted on purpose, create an empty .hfs/state.md (or remove .hfs/log.md) to start a new board`,
+  );
 }
 
 // Both missing, or the same bytes read whole.
