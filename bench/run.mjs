@@ -14,9 +14,10 @@ import { closeAll, useCli } from "./lib/server.mjs";
 import { now } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
 import * as oneAgent from "./one-agent.mjs";
+import * as scale from "./scale.mjs";
 import * as startup from "./startup.mjs";
 
-const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup];
+const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup, scale];
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = fileURLToPath(new URL("./results.json", import.meta.url));
 
