@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 import { tempRoot } from "./temp-root.js";
@@ -191,4 +191,22 @@ export async function daemonBase(): Promise<string> {
   const dir = await tempRoot();
   await mkdir(join(dir, "repos"));
   return join(dir, "repos");
+}
+
+const silent: { server: Server; sockets: Socket[] }[] = [];
+
+afterEach(async () => {
+  for (const { server, sockets } of silent.splice(0)) {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A TCP port on loopback that accepts connections and never says a word: a remote that hangs. */
+export async function silentPort(): Promise<number> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  silent.push({ server, sockets });
+  return (server.address() as { port: number }).port;
 }

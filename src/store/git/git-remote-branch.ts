@@ -10,11 +10,6 @@ export interface RemoteBranchOptions {
   /** The repository's common git dir (shared by its worktrees): private files go in `<it>/hfs/`. */
   commonDir: string;
   remote: string;
-  /**
-   * Where pushes go: the remote's push URL (`git remote get-url --push`). Pushing to the remote's *name* would
-   * also move the user's `refs/remotes/<remote>/<branch>` (the configured refspec); by URL, only the remote moves.
-   */
-  pushUrl: string;
   branch: string;
   /** Bound on each git command; network commands (fetch, push) are the ones that come near it. */
   timeoutMs: number;
@@ -58,6 +53,7 @@ export class RemoteBranch {
   readonly fetchedRef: string;
   readonly syncedRef: string;
   private readonly privateDir: string;
+  private pushUrl: { url: string; config: string } | undefined;
 
   constructor(private readonly options: RemoteBranchOptions) {
     this.fetchedRef = `refs/hfs/fetched/${options.remote}/${options.branch}`;
@@ -227,7 +223,7 @@ export class RemoteBranch {
       "--no-signed",
       "--no-follow-tags",
       "--recurse-submodules=no",
-      this.options.pushUrl,
+      await this.pushTarget(),
       `${commit}:${target}`,
     ]);
     if (result.timedOut) return { kind: "unknown", detail: describe(result) };
@@ -244,6 +240,22 @@ export class RemoteBranch {
     }
     if (NOT_SENT.test(result.stderr)) return { kind: "failed", detail: describe(result) };
     return { kind: "unknown", detail: describe(result) };
+  }
+
+  /**
+   * Where pushes go: the remote's push URL (`git remote get-url --push`). Pushing to the remote's *name* would
+   * also move the user's `refs/remotes/<remote>/<branch>` (the configured fetch refspec); by URL, only the remote
+   * moves. Looked up again whenever the repository's config file changed, so a remote the user re-points is
+   * followed at once (fetches name the remote, and follow it anyway).
+   */
+  private async pushTarget(): Promise<string> {
+    const stat = statSync(join(this.options.commonDir, "config"), { throwIfNoEntry: false });
+    const config = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : "";
+    if (this.pushUrl?.config !== config) {
+      const url = (await this.text(["remote", "get-url", "--push", this.options.remote])).split("\n")[0]!.trim();
+      this.pushUrl = { url, config };
+    }
+    return this.pushUrl.url;
   }
 
   /** Whether `commit` is in the history of `tip`; undefined when git cannot tell (e.g. the object is gone). */

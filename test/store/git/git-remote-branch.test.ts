@@ -1,10 +1,9 @@
 import { readdirSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RemoteBranch } from "../../../src/store/git/git-remote-branch.js";
 import { SyncUnavailableError } from "../../../src/store/git/sync-unavailable-error.js";
-import { bareRemote, cloneOf, gitIn, remoteFile, userState } from "../../helpers/git.js";
+import { bareRemote, cloneOf, gitIn, remoteFile, silentPort, userState } from "../../helpers/git.js";
 
 const PERSON = { name: "Tester", email: "tester@example.test" };
 
@@ -14,28 +13,10 @@ function branchOf(clone: string, options: { remote?: string; timeoutMs?: number 
     cwd: clone,
     commonDir: join(clone, ".git"),
     remote,
-    pushUrl: gitIn(clone, ["remote", "get-url", "--push", remote]),
     branch: "hfs",
     timeoutMs: options.timeoutMs ?? 10_000,
     userSsh: false,
   });
-}
-
-const silent: { server: Server; sockets: Socket[] }[] = [];
-afterEach(async () => {
-  for (const { server, sockets } of silent.splice(0)) {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-/** A TCP port on loopback that accepts connections and never says a word: a remote that hangs. */
-async function silentPort(): Promise<number> {
-  const sockets: Socket[] = [];
-  const server = createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  silent.push({ server, sockets });
-  return (server.address() as { port: number }).port;
 }
 
 describe("RemoteBranch", () => {
