@@ -1,6 +1,7 @@
 import type { Board, BoardItem, ItemStatus, MemorySection } from "../markdown/index.js";
 import { looseKey } from "../markdown/loose-key.js";
 import { MarkdownLimitError } from "../markdown/parse-limits.js";
+import { SyncUnavailableError } from "../store/git/index.js";
 import { type BoardStore, ConcurrentEditError, FileError, LockTimeoutError, Store } from "../store/index.js";
 import { type Failure, failure, isFailure, type Outcome } from "./failure.js";
 import { findItem, stripClaimMarker } from "./find-item.js";
@@ -98,7 +99,7 @@ export class BoardManager {
    */
   async listItems(
     query: ListQuery = {},
-  ): Promise<Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts; next_cursor?: string }>> {
+  ): Promise<Outcome<{ success: true; items: WorkItem[]; counts: StatusCounts; next_cursor?: string; synced_at?: string | null }>> {
     const page = checkPage(query.limit, query.cursor);
     if (isFailure(page)) return page;
     const cutoff = checkCutoff(query.claimedBefore, query.olderThanMinutes);
@@ -122,7 +123,9 @@ export class BoardManager {
         else more = true;
       }
       const last = items.at(-1);
-      return { success: true as const, items, counts, ...(more && last ? { next_cursor: `after:${last.line}` } : {}) };
+      const synced = this.store.freshness?.(); // a store that syncs from elsewhere says how fresh its copy is
+      const cursor = more && last ? { next_cursor: `after:${last.line}` } : {};
+      return { success: true as const, items, counts, ...cursor, ...(synced ? { synced_at: synced.syncedAt } : {}) };
     });
   }
 
@@ -419,6 +422,9 @@ async function guard<T extends { success: true }>(run: () => Promise<Outcome<T>>
   try {
     return await run();
   } catch (error) {
+    if (error instanceof SyncUnavailableError) {
+      return failure("sync_unavailable", error.message, error.hint);
+    }
     if (error instanceof LockTimeoutError) {
       return failure("lock_timeout", error.message, "Another process holds the .hfs lock; wait a little and retry the same call.");
     }

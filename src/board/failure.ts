@@ -14,6 +14,7 @@ export const FAILURE_REASONS = [
   "agent_mismatch",
   "lock_timeout",
   "file_error",
+  "sync_unavailable",
 ] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];

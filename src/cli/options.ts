@@ -2,10 +2,12 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "../board/index.js";
 import type { HttpOptions } from "../mcp/http/http-options.js";
+import type { BoardPlacement } from "../store/git/index.js";
 import { isDirectory } from "../store/index.js";
 import { parseHttpOptions } from "./http-flags.js";
+import { parseSyncOptions, SYNC_FLAGS, SYNC_USAGE } from "./sync-flags.js";
 
-export interface CliOptions {
+export interface CliOptions extends BoardPlacement {
   root: string;
   /** Who chose `root`; absent when it is only the working directory, which a client's roots then override. */
   rootSource?: "--root" | "HFS_ROOT";
@@ -50,6 +52,8 @@ HTTP mode (one server owns .hfs/; agents on other machines connect to it with a 
   --no-auth             no token, on a loopback HOST only (refused elsewhere)
   --allowed-hosts LIST  extra host names accepted in Host/Origin, comma-separated (env HFS_ALLOWED_HOSTS)
 
+${SYNC_USAGE}
+
 Commands for people (print and exit; same board, lock and history log as the servers):
   hfs-mcp status [--root DIR]
   hfs-mcp release "<description>" --force --reason "<why>" [--root DIR] [--agent-id ID]`;
@@ -65,6 +69,7 @@ function parseFlags(args: string[]) {
       token: { type: "string" },
       "no-auth": { type: "boolean" },
       "allowed-hosts": { type: "string" },
+      ...SYNC_FLAGS,
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -99,6 +104,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
     return { kind: "exit", code: 2, message: `--lock-timeout-ms \`${timeoutText}\` is not a whole number of milliseconds.` };
   }
+  const placement = parseSyncOptions(values, env);
+  if (typeof placement === "string") return { kind: "exit", code: 2, message: placement };
   if (values.http === undefined) {
     const stray = (["token", "no-auth", "allowed-hosts"] as const).find((flag) => values[flag] !== undefined);
     if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
@@ -122,9 +129,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
           "hfs-mcp --http was started in `/`, which is not a project. Pass the project folder: --root /path/to/project (or set HFS_ROOT).",
       };
     }
-    return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, http } };
+    return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, http, ...placement } };
   }
-  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs };
+  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, ...placement };
   if (rootSource === undefined && root === resolve("/")) {
     return {
       kind: "exit",

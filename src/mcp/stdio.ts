@@ -1,8 +1,9 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { type BoardPlacement, boardLocator } from "../store/git/index.js";
 import { CurrentBoard } from "./current-board.js";
 import { createServer } from "./server.js";
 
-export interface StdioServeOptions {
+export interface StdioServeOptions extends BoardPlacement {
   root: string;
   /** Who chose `root`; absent when it is only the working directory, which a client's roots then override. */
   rootSource?: string;
@@ -22,7 +23,7 @@ export interface StdioServeOptions {
  */
 export async function serveStdio(options: StdioServeOptions, log: (message: string) => void): Promise<void> {
   const { refusal } = options;
-  const board = new CurrentBoard(options);
+  const board = new CurrentBoard({ ...options, locate: boardLocator(options, { lockTimeoutMs: options.lockTimeoutMs, log }) });
   if (!refusal) {
     const removed = await board.use(options.root);
     if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);

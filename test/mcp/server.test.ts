@@ -47,6 +47,7 @@ describe("public API", () => {
         "agent_mismatch",
         "lock_timeout",
         "file_error",
+        "sync_unavailable",
       ].sort(),
     );
   });

@@ -1,3 +1,4 @@
+import { type BoardPlacement, boardLocator } from "../../store/git/index.js";
 import { CurrentBoard } from "../current-board.js";
 import { generateToken } from "./auth.js";
 import type { HttpAccess, HttpOptions } from "./http-options.js";
@@ -11,7 +12,7 @@ import { startHttpServer } from "./http-server.js";
  * The CLI loads this only in HTTP mode, and the built CLI loads it as a bundle of its own (scripts/bundle.mjs):
  * it takes plain options and builds everything it serves itself, so no object crosses between the bundles.
  */
-export interface HttpServeOptions {
+export interface HttpServeOptions extends BoardPlacement {
   root: string;
   lockTimeoutMs: number;
   http: HttpOptions;
@@ -20,7 +21,8 @@ export interface HttpServeOptions {
 export async function serveHttp(options: HttpServeOptions, log: (message: string) => void): Promise<void> {
   const { http } = options;
   // One manager for every session: agents are told apart per session (the tokens), not per manager.
-  const board = new CurrentBoard({ lockTimeoutMs: options.lockTimeoutMs });
+  const locate = boardLocator(options, { lockTimeoutMs: options.lockTimeoutMs, log });
+  const board = new CurrentBoard({ lockTimeoutMs: options.lockTimeoutMs, locate });
   const removed = await board.use(options.root);
   if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
   let access = http.access;

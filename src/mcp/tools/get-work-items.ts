@@ -32,6 +32,7 @@ export const getWorkItems = defineTool({
     items: z.array(workItem),
     counts: z.object({ available: z.number().int(), in_progress: z.number().int(), completed: z.number().int() }),
     next_cursor: z.string().optional().describe("Present when more items match: pass it as `cursor`."),
+    synced_at: z.string().nullable().optional().describe("Git sync: time of the last sync."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handle: (manager, args) =>
@@ -43,10 +44,11 @@ export const getWorkItems = defineTool({
       limit: args.limit,
       cursor: args.cursor,
     }),
-  summarize: ({ items, counts, next_cursor }) => {
+  summarize: ({ items, counts, next_cursor, synced_at }) => {
     const head = `${items.length} item(s) shown; board: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`;
     const more = next_cursor ? [`More items: call again with cursor "${next_cursor}".`] : [];
-    return [head, ...items.map(renderItem), ...more].join("\n");
+    const synced = synced_at === undefined ? [] : [`Board last synced with its git remote: ${synced_at ?? "not yet"}.`];
+    return [head, ...items.map(renderItem), ...more, ...synced].join("\n");
   },
 });
 
