@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
-import { GitCommandError, type GitResult, git, runGit } from "./git-runner.js";
+import { type GitResult, git, runGit } from "./git-runner.js";
 import { SyncUnavailableError } from "./sync-unavailable-error.js";
 
 export interface RemoteBranchOptions {
@@ -43,11 +42,11 @@ const NOT_SENT =
   /Connection refused|Could not resolve host|unable to connect|Name or service not known|Permission denied|Authentication failed|could not read Username|could not read Password|Host key verification failed|Repository not found|does not appear to be a git repository|No such device or address|Network is unreachable|No route to host/i;
 
 /**
- * The board's branch on the remote, through git plumbing only. Fetches go to a private ref,
+ * The board's branch on the remote: fetch, push and the private refs. Fetches go to
  * `refs/hfs/fetched/<remote>/<branch>` — not `refs/remotes/<remote>/*`, which the user's own `git fetch` and
  * tools own and show — and the last version mirrored locally is `refs/hfs/synced/<remote>/<branch>`. Commits
- * are built in a temporary index file (`GIT_INDEX_FILE`, in `<common git dir>/hfs/`, removed even on failure),
- * so the user's HEAD, index, working tree, stash and branches are never touched.
+ * are made of objects only (branch-objects.ts): the user's HEAD, index, working tree, stash and branches are
+ * never touched.
  */
 export class RemoteBranch {
   readonly fetchedRef: string;
@@ -145,73 +144,6 @@ export class RemoteBranch {
     return { fetched: lookUp(this.fetchedRef), synced: lookUp(this.syncedRef) };
   }
 
-  /** The board files (`.hfs/…`) in a commit's tree, with their blob ids. */
-  async listFiles(commit: string): Promise<Map<string, string>> {
-    const out = await this.run(["ls-tree", "-r", "-z", "--full-tree", commit, "--", ".hfs"]);
-    if (out.code !== 0) throw new GitCommandError(out);
-    const files = new Map<string, string>();
-    for (const entry of out.stdout.toString("utf8").split("\0")) {
-      const match = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
-      if (match) files.set(match[3]!, match[2]!);
-    }
-    return files;
-  }
-
-  /** The contents of blobs, by id, read in one `git cat-file --batch`. */
-  async readBlobs(ids: readonly string[]): Promise<Map<string, Buffer>> {
-    const blobs = new Map<string, Buffer>();
-    if (ids.length === 0) return blobs;
-    const out = await this.run(["cat-file", "--batch"], { input: `${ids.join("\n")}\n` });
-    if (out.code !== 0) throw new GitCommandError(out);
-    let at = 0;
-    for (const id of ids) {
-      const end = out.stdout.indexOf(10, at);
-      const header = out.stdout.subarray(at, end).toString("utf8");
-      const match = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
-      if (!match) throw new Error(`git cat-file --batch: unexpected \`${header}\` for \`${id}\``);
-      const size = Number(match[3]);
-      blobs.set(id, out.stdout.subarray(end + 1, end + 1 + size));
-      at = end + 1 + size + 1;
-    }
-    return blobs;
-  }
-
-  /**
-   * A new commit: `parent`'s tree (empty when null) with `changes` applied, built in a temporary index.
-   * Returns its id; nothing but new objects is written (no ref moves).
-   */
-  async commit(parent: string | null, changes: readonly TreeChange[], message: string, by: Identity): Promise<string> {
-    const lines: string[] = [];
-    for (const change of changes) {
-      if (change.text === null) {
-        lines.push(`0 ${"0".repeat(40)}\t${change.path}`);
-        continue;
-      }
-      const blob = await this.text(["hash-object", "-w", "--stdin"], { input: change.text });
-      lines.push(`100644 ${blob}\t${change.path}`);
-    }
-    mkdirSync(this.privateDir, { recursive: true });
-    const index = join(this.privateDir, `index.${process.pid}.${randomBytes(6).toString("hex")}.hfs-tmp`);
-    const env = { GIT_INDEX_FILE: index };
-    try {
-      if (parent !== null) await this.text(["read-tree", parent], { env });
-      await this.text(["update-index", "--index-info"], { env, input: `${lines.join("\n")}\n` });
-      const tree = await this.text(["write-tree"], { env });
-      const identity = {
-        GIT_AUTHOR_NAME: by.name,
-        GIT_AUTHOR_EMAIL: by.email,
-        GIT_COMMITTER_NAME: by.name,
-        GIT_COMMITTER_EMAIL: by.email,
-      };
-      // --no-gpg-sign: a user's commit.gpgSign would otherwise ask a pinentry for every claim.
-      const args = ["commit-tree", "--no-gpg-sign", tree, ...(parent === null ? [] : ["-p", parent]), "-F", "-"];
-      return await this.text(args, { env: identity, input: message });
-    } finally {
-      rmSync(index, { force: true });
-      rmSync(`${index}.lock`, { force: true });
-    }
-  }
-
   /** Push `commit` to the branch without force: the remote takes it only if it descends from its tip. */
   async push(commit: string): Promise<PushOutcome> {
     const { branch } = this.options;
@@ -277,30 +209,6 @@ export class RemoteBranch {
       .split("\0")
       .map((message) => message.replace(/^\n/, ""))
       .filter((message) => message.length > 0);
-  }
-
-  /** The text of a git config value, or undefined when unset. */
-  async config(name: string): Promise<string | undefined> {
-    const result = await this.run(["config", "--get", name]);
-    return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
-  }
-
-  /** Remove temp index files (and their locks) whose writer process is gone, killed mid-commit. */
-  removeOrphanIndexes(isAlive: (pid: number) => boolean): string[] {
-    let names: string[];
-    try {
-      names = readdirSync(this.privateDir);
-    } catch {
-      return [];
-    }
-    const removed: string[] = [];
-    for (const name of names) {
-      const pid = /^index\.(\d+)\.[0-9a-f]+\.hfs-tmp(?:\.lock)?$/.exec(name)?.[1];
-      if (pid === undefined || isAlive(Number(pid))) continue;
-      rmSync(join(this.privateDir, name), { force: true });
-      removed.push(name);
-    }
-    return removed;
   }
 
   /** Where temporary files of ours go (`<common git dir>/hfs/`). */

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Identity } from "./git-remote-branch.js";
 import { type GitRunOptions, git, runGit } from "./git-runner.js";
+import type { ObjectFormat } from "./object-writer.js";
 import { SyncUnavailableError } from "./sync-unavailable-error.js";
 
 /** What the git store needs to know about the repository a board root sits in. Looked up once per store. */
@@ -9,6 +10,7 @@ export interface GitRepository {
   toplevel: string;
   /** The git dir shared by all worktrees. */
   commonDir: string;
+  objectFormat: ObjectFormat;
   /** Who people's edits of the mirror are committed as: git's `user.name` / `user.email`. */
   person: Identity;
   /** The user configured `core.sshCommand`: keep it (see git-runner.ts). */
@@ -25,14 +27,22 @@ export async function findRepository(root: string, remote: string, timeoutMs: nu
   const options: GitRunOptions = { cwd: root, timeoutMs };
   let toplevel: string;
   let commonDir: string;
+  let format: string;
   try {
-    [toplevel = "", commonDir = ""] = (
-      await git(["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir"], options)
-    ).split("\n");
+    const args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir", "--show-object-format"];
+    [toplevel = "", commonDir = "", format = ""] = (await git(args, options)).split("\n");
   } catch (error) {
     throw new SyncUnavailableError(`git sync: \`${root}\` is not inside a git work tree (${(error as Error).message})`, {
       hint: "Nothing was written. Run hfs-mcp with --sync git inside a clone of the repository that holds the board, or without --sync.",
     });
+  }
+  if (format !== "sha1" && format !== "sha256") {
+    throw new SyncUnavailableError(
+      `git sync: the repository at \`${toplevel}\` uses object format \`${format}\`, which hfs-mcp cannot write`,
+      {
+        hint: "Nothing was written. Use git sync in a sha1 or sha256 repository.",
+      },
+    );
   }
   const url = await runGit(["remote", "get-url", remote], { ...options, cwd: toplevel });
   if (url.code !== 0) {
@@ -51,6 +61,7 @@ export async function findRepository(root: string, remote: string, timeoutMs: nu
   return {
     toplevel,
     commonDir,
+    objectFormat: format,
     person: { name, email: values.get("user.email") || `${name.replace(/[^A-Za-z0-9._-]/g, "-")}@${hostname() || "localhost"}` },
     userSsh: values.has("core.sshcommand"),
     mirrorIgnored: ignored.code === 0,

@@ -105,7 +105,8 @@ export async function git(args: readonly string[], options: GitRunOptions): Prom
   return result.stdout.toString("utf8").replace(/\n$/, "");
 }
 
-function gitEnv(options: GitRunOptions): NodeJS.ProcessEnv {
+/** The environment git runs in (see runGit). */
+export function gitEnv(options: Pick<GitRunOptions, "env" | "timeoutMs" | "userSsh">): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of INHERITED_REDIRECTS) delete env[name];
   env.LC_ALL = "C";

@@ -1,13 +1,17 @@
+import { readdirSync, rmSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { Mutex } from "async-mutex";
 import type { BoardStore, Decide, HistoryRead } from "../board-store.js";
 import type { HfsPaths } from "../hfs-paths.js";
 import { isProcessAlive } from "../process-alive.js";
+import { BranchObjects } from "./branch-objects.js";
 import { type PendingUpdate, settle } from "./decide-batch.js";
 import { RemoteBranch } from "./git-remote-branch.js";
 import { findRepository, type GitRepository } from "./git-repository.js";
+import { gitEnv } from "./git-runner.js";
 import { HistoryFromCommits } from "./history-from-commits.js";
 import type { LocalMirror } from "./local-mirror.js";
+import { ObjectReader } from "./object-reader.js";
 import { SyncRound, type SyncState } from "./sync-round.js";
 import { SyncUnavailableError } from "./sync-unavailable-error.js";
 import { TreeReader } from "./tree-reader.js";
@@ -31,6 +35,7 @@ const FIRST_READ_WAIT_MS = 3_000;
 interface Connected {
   repo: GitRepository;
   round: SyncRound;
+  reader: ObjectReader;
 }
 
 /**
@@ -98,14 +103,21 @@ export class GitStore implements BoardStore {
   close(): void {
     this.closed = true;
     clearInterval(this.timer);
+    this.disconnect();
     this.options.mirror.close();
+  }
+
+  private disconnect(): void {
+    const connected = this.connected;
+    this.connected = undefined;
+    connected?.then(({ reader }) => reader.close()).catch(() => undefined);
   }
 
   async removeOrphanTempFiles(): Promise<string[]> {
     const removed = await this.options.mirror.removeOrphanTempFiles();
     try {
-      const { round } = await this.connect();
-      removed.push(...round.branch.removeOrphanIndexes(isProcessAlive));
+      const { repo } = await this.connect();
+      removed.push(...removeDeadMerges(join(repo.commonDir, "hfs")));
     } catch {
       // Not a usable repository: nothing of ours in it; writes will say why.
     }
@@ -129,10 +141,13 @@ export class GitStore implements BoardStore {
         timeoutMs,
         userSsh: repo.userSsh,
       });
-      const tree = new TreeReader(remoteBranch, isBoardPath);
+      const reader = new ObjectReader({ cwd: repo.toplevel, env: gitEnv({ timeoutMs, userSsh: repo.userSsh }), timeoutMs });
+      const objects = new BranchObjects(reader, repo.commonDir, repo.objectFormat);
+      const tree = new TreeReader(objects, isBoardPath);
       const round = new SyncRound({
         state: this.state,
         branch: remoteBranch,
+        objects,
         tree,
         repo,
         mirror: this.options.mirror,
@@ -142,7 +157,7 @@ export class GitStore implements BoardStore {
         timeoutMs,
         log,
       });
-      return { repo, round };
+      return { repo, round, reader };
     })();
     // A repository that is not usable yet (no remote) may become so: look again next time.
     this.connected.catch(() => {
@@ -168,7 +183,7 @@ export class GitStore implements BoardStore {
     } catch (error) {
       for (const update of batch) update.reject(error);
       // Look at the repository afresh next time: the trouble may be a remote URL the user is fixing.
-      if (error instanceof SyncUnavailableError) this.connected = undefined;
+      if (error instanceof SyncUnavailableError) this.disconnect();
       const problem = (error as Error)?.message ?? String(error);
       // Once per kind of trouble, not at every idle fetch while the remote is down.
       if (problem !== this.lastProblem) this.options.log(`git sync: ${problem}`);
@@ -211,6 +226,22 @@ export class GitStore implements BoardStore {
 /** The files the git store syncs: the board and the agents' memories (the rest of the branch is left alone). */
 export function isBoardPath(path: string): boolean {
   return path === ".hfs/state.md" || /^\.hfs\/agents\/[a-z0-9][a-z0-9_-]{0,63}\.md$/.test(path);
+}
+
+/** Merge scratch folders (merge-texts.ts) of processes killed mid-merge. */
+function removeDeadMerges(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const dead = names.filter((name) => {
+    const pid = /^merge\.(\d+)\.[0-9a-f]+\.hfs-tmp$/.exec(name)?.[1];
+    return pid !== undefined && !isProcessAlive(Number(pid));
+  });
+  for (const name of dead) rmSync(join(dir, name), { recursive: true, force: true });
+  return dead;
 }
 
 function sleep(ms: number): Promise<void> {

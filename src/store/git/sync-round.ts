@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
+import type { BranchObjects } from "./branch-objects.js";
 import { commitMessage } from "./commit-message.js";
 import { decideBatch, type Outcome, type PendingUpdate } from "./decide-batch.js";
 import { foldLocalEdits, type LocalEdits } from "./fold-local-edits.js";
@@ -22,6 +23,7 @@ export interface SyncState {
 export interface SyncRoundOptions {
   state: SyncState;
   branch: RemoteBranch;
+  objects: BranchObjects;
   tree: TreeReader;
   repo: GitRepository;
   mirror: LocalMirror;
@@ -82,13 +84,13 @@ export class SyncRound {
       }
       let head = tip;
       if (edits.changes.length > 0)
-        head = await branch.commit(head, edits.changes, this.personMessage(edits, tip), this.options.repo.person);
+        head = await this.options.objects.commit(head, edits.changes, this.personMessage(edits, tip), this.options.repo.person);
       if (decided.changes.length > 0) {
         const { message, author } = commitMessage(
           decided.log,
           decided.changes.map((change) => change.path),
         );
-        head = await branch.commit(head, decided.changes, message, agentIdentity(author));
+        head = await this.options.objects.commit(head, decided.changes, message, agentIdentity(author));
       }
       const pushed = await branch.push(head!);
       if (pushed.kind === "accepted") {
@@ -157,7 +159,12 @@ export class SyncRound {
       let mirrored = head;
       if (skipped.length > 0) {
         log(`git sync: ${skipped.map((c) => c.path).join(", ")} changed during the sync; that change is folded in at the next sync`);
-        mirrored = await branch.commit(head, skipped, "hfs: the mirror as last synced (saved during a sync)\n", agentIdentity(undefined));
+        mirrored = await this.options.objects.commit(
+          head,
+          skipped,
+          "hfs: the mirror as last synced (saved during a sync)\n",
+          agentIdentity(undefined),
+        );
       }
       if (mirrored !== synced) {
         await branch.updateRefs([

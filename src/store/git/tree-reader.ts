@@ -1,6 +1,6 @@
 import { FileError } from "../file-error.js";
 import { MAX_FILE_BYTES } from "../limits.js";
-import type { RemoteBranch } from "./git-remote-branch.js";
+import type { BranchObjects } from "./branch-objects.js";
 
 /** The board's files in one commit: repository path (`.hfs/state.md`) → text. */
 export type BoardFiles = ReadonlyMap<string, string>;
@@ -19,7 +19,7 @@ export class TreeReader {
   private readonly blobs = new Map<string, string>();
 
   constructor(
-    private readonly branch: RemoteBranch,
+    private readonly objects: Pick<BranchObjects, "listFiles" | "readBlobs">,
     /** Which repository paths are board files (the rest of the branch's tree is left alone). */
     private readonly isBoardFile: (path: string) => boolean,
   ) {}
@@ -27,9 +27,9 @@ export class TreeReader {
   async files(commit: string): Promise<BoardFiles> {
     const known = this.commits.get(commit);
     if (known) return known;
-    const listed = [...(await this.branch.listFiles(commit))].filter(([path]) => this.isBoardFile(path));
+    const listed = [...(await this.objects.listFiles(commit))].filter(([path]) => this.isBoardFile(path));
     const missing = [...new Set(listed.map(([, blob]) => blob).filter((blob) => !this.blobs.has(blob)))];
-    for (const [blob, bytes] of await this.branch.readBlobs(missing)) this.blobs.set(blob, decode(bytes, blob, commit));
+    for (const [blob, bytes] of await this.objects.readBlobs(missing)) this.blobs.set(blob, decode(bytes, blob, commit));
     const files = new Map(listed.map(([path, blob]) => [path, this.blobs.get(blob)!] as const));
     this.remember(commit, files);
     return files;

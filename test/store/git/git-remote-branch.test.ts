@@ -1,25 +1,43 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { BranchObjects } from "../../../src/store/git/branch-objects.js";
 import { RemoteBranch } from "../../../src/store/git/git-remote-branch.js";
+import { gitEnv } from "../../../src/store/git/git-runner.js";
+import { ObjectReader } from "../../../src/store/git/object-reader.js";
 import { SyncUnavailableError } from "../../../src/store/git/sync-unavailable-error.js";
 import { bareRemote, cloneOf, gitIn, remoteFile, silentPort, userState } from "../../helpers/git.js";
 
 const PERSON = { name: "Tester", email: "tester@example.test" };
 
-function branchOf(clone: string, options: { remote?: string; timeoutMs?: number } = {}): RemoteBranch {
-  const remote = options.remote ?? "origin";
-  return new RemoteBranch({
+type Side = RemoteBranch & Pick<BranchObjects, "commit" | "listFiles" | "readBlobs">;
+const readers: ObjectReader[] = [];
+afterEach(() => {
+  for (const reader of readers.splice(0)) reader.close();
+});
+
+/** One clone's view of the board branch: the network side (RemoteBranch) and the objects (BranchObjects). */
+function branchOf(clone: string, options: { remote?: string; timeoutMs?: number } = {}): Side {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const branch = new RemoteBranch({
     cwd: clone,
     commonDir: join(clone, ".git"),
-    remote,
+    remote: options.remote ?? "origin",
     branch: "hfs",
-    timeoutMs: options.timeoutMs ?? 10_000,
+    timeoutMs,
     userSsh: false,
+  });
+  const reader = new ObjectReader({ cwd: clone, env: gitEnv({ timeoutMs }), timeoutMs });
+  readers.push(reader);
+  const objects = new BranchObjects(reader, join(clone, ".git"), "sha1");
+  return Object.assign(branch, {
+    commit: objects.commit.bind(objects),
+    listFiles: objects.listFiles.bind(objects),
+    readBlobs: objects.readBlobs.bind(objects),
   });
 }
 
-describe("RemoteBranch", () => {
+describe("RemoteBranch and BranchObjects", () => {
   it("creates the branch with a first commit, and leaves the user's HEAD, index, working tree and branches alone", async () => {
     const remote = await bareRemote();
     const clone = await cloneOf(remote.path, "a");
@@ -32,8 +50,11 @@ describe("RemoteBranch", () => {
     expect(remoteFile(remote.path)).toBe("- [ ] one\n");
     expect(await branch.fetch()).toEqual({ tip: first, synced: null });
     expect(userState(clone)).toEqual(before);
-    // The temp index is gone, and the user's remote-tracking refs were not moved by our fetch.
-    expect(readdirSync(join(clone, ".git", "hfs")).filter((name) => name.startsWith("index."))).toEqual([]);
+    // No scratch files (objects are written under git's own temp names, then renamed), and the user's
+    // remote-tracking refs were not moved by our fetch.
+    expect(
+      readdirSync(join(clone, ".git", "objects"), { recursive: true, encoding: "utf8" }).filter((name) => name.includes("tmp_")),
+    ).toEqual([]);
     expect(gitIn(clone, ["for-each-ref", "refs/remotes/origin/hfs"])).toBe(""); // nor by our push
   });
 
@@ -66,6 +87,11 @@ describe("RemoteBranch", () => {
     const blobs = await branch.readBlobs([...files.values()]);
     expect([...blobs.values()].map((bytes) => bytes.toString())).toEqual(["board 2\n"]);
     expect(gitIn(clone, ["log", "--format=%an <%ae> %P", "-1", second])).toBe(`Tester <tester@example.test> ${first}`);
+    expect(gitIn(clone, ["fsck", "--strict", "--no-dangling", "--no-progress"])).toBe(""); // objects git itself accepts
+    expect(gitIn(clone, ["cat-file", "-p", second]).split("\n").slice(0, 2)).toEqual([
+      expect.stringMatching(/^tree [0-9a-f]{40}$/),
+      `parent ${first}`,
+    ]);
     expect(await branch.isAncestor(first, second)).toBe(true);
     expect(await branch.isAncestor(second, first)).toBe(false);
   });
