@@ -3,20 +3,23 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
 import { call, type SpawnedServer, spawnServer, type ToolReply } from "../helpers/clients.js";
-import { bareRemote, cloneOf, daemonMissing, gitIn, gitLockFiles, remoteFile, startDaemon, testGitEnv, userState } from "../helpers/git.js";
+import {
+  bareRemote,
+  cloneOf,
+  daemonMissing,
+  gitIn,
+  gitLockFiles,
+  remoteFile,
+  seedBoard,
+  startDaemon,
+  testGitEnv,
+  userState,
+} from "../helpers/git.js";
 import { pick } from "../stress/scale.js";
 
 const CLONES = 8;
 const ITEMS = 40;
 const IN_FLIGHT = pick(4, 1);
-
-/** The board put on the remote's `hfs` branch the way any git client can: a commit of `.hfs/state.md`. */
-export function seedBoard(clone: string, text: string): void {
-  const blob = gitIn(clone, ["hash-object", "-w", "--stdin"], text);
-  const tree = gitIn(clone, ["mktree"], `040000 tree ${gitIn(clone, ["mktree"], `100644 blob ${blob}\tstate.md\n`)}\t.hfs\n`);
-  const commit = gitIn(clone, ["commit-tree", tree, "-m", "A board for the agents"]);
-  gitIn(clone, ["push", "-q", "origin", `${commit}:refs/heads/hfs`]);
-}
 
 if (daemonMissing) console.log(`SKIP git sync race: ${daemonMissing}`);
 

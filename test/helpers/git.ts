@@ -210,3 +210,11 @@ export async function silentPort(): Promise<number> {
   silent.push({ server, sockets });
   return (server.address() as { port: number }).port;
 }
+
+/** The board put on the remote's `hfs` branch the way any git client can: a commit of `.hfs/state.md`. */
+export function seedBoard(clone: string, text: string): void {
+  const blob = gitIn(clone, ["hash-object", "-w", "--stdin"], text);
+  const tree = gitIn(clone, ["mktree"], `040000 tree ${gitIn(clone, ["mktree"], `100644 blob ${blob}\tstate.md\n`)}\t.hfs\n`);
+  const commit = gitIn(clone, ["commit-tree", tree, "-m", "A board for the agents"]);
+  gitIn(clone, ["push", "-q", "origin", `${commit}:refs/heads/hfs`]);
+}
