@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "../atomic-write.js";
-import { DirLock, TURN_DIR_NAME } from "../dir-lock.js";
+import { DirLock, LOCK_DIR_NAME, TURN_DIR_NAME } from "../dir-lock.js";
 import { symlinkError } from "../file-error.js";
 import { hfsPaths } from "../hfs-paths.js";
 import { readStrict } from "../strict-read.js";
@@ -18,6 +18,9 @@ export interface LocalMirrorOptions {
 const TURN_AFTER_MS = 50;
 // Memory file names the board rules accept (board/validate.ts checks ids; the store layer cannot import it).
 const MEMORY_FILE = /^[a-z0-9][a-z0-9_-]{0,63}\.md$/;
+
+// What the lock keeps in `.hfs/` between writes (see dir-lock.ts): nothing of the board's.
+const PARKED = /^\.lock(?:-turn)?\.\d+\.[0-9a-f]+\.hfs-tmp$/;
 
 /** Thrown inside a write to abort it before the rename: the file changed since it was read. */
 class ChangedMeanwhile extends Error {}
@@ -44,12 +47,22 @@ export function localMirror(options: LocalMirrorOptions): LocalMirror {
     paths,
     async withLock(work) {
       checkDirs();
-      mkdirSync(paths.hfsDir, { recursive: true });
+      // A sync that finds no board anywhere leaves no trace of having looked (as a local read creates nothing).
+      const created = mkdirSync(paths.hfsDir, { recursive: true }) !== undefined;
       const lease = await lock.acquire();
       try {
         return await work();
       } finally {
+        const untouched = created && readdirSync(paths.hfsDir).every((name) => name === LOCK_DIR_NAME || PARKED.test(name));
         lease.release();
+        if (untouched) {
+          lock.dispose();
+          try {
+            rmdirSync(paths.hfsDir); // only if empty: another server's parked lock stays, and so does the folder
+          } catch {
+            // Not empty: someone else is using it.
+          }
+        }
       }
     },
     writeFile(file, text, writeOptions = {}) {

@@ -69,6 +69,16 @@ describe("GitStore", () => {
     expect(listed).toMatchObject({ success: true, items: [{ description: "Build auth", claimed_at: at }], synced_at: expect.any(String) });
   });
 
+  it("syncs with a remote that has no board yet without creating anything, locally or remotely", async () => {
+    const remote = await bareRemote();
+    const [a] = await clones(remote.path, 1);
+    const { manager, store } = gitBoard(a!, "alpha");
+    expect(await manager.listItems()).toMatchObject({ success: true, items: [], synced_at: expect.any(String) });
+    await store.idle();
+    expect(await readdir(a!)).not.toContain(".hfs");
+    expect(remoteFile(remote.path)).toBeNull();
+  });
+
   it("starts the branch from the local board when there is one", async () => {
     const remote = await bareRemote();
     const [a] = await clones(remote.path, 1);
