@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import * as boardSize from "./board-size.mjs";
 import * as eightAgents from "./eight-agents.mjs";
 import * as floor from "./floor.mjs";
+import * as gitSync from "./git-sync.mjs";
 import { removeRoots } from "./lib/board.mjs";
 import { distIsStale, gitInfo, machineInfo, treeHash } from "./lib/machine.mjs";
 import { closeAll, useCli } from "./lib/server.mjs";
@@ -16,7 +17,7 @@ import { markdownTable } from "./lib/table.mjs";
 import * as oneAgent from "./one-agent.mjs";
 import * as startup from "./startup.mjs";
 
-const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup];
+const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup, gitSync];
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = fileURLToPath(new URL("./results.json", import.meta.url));
 

@@ -18,6 +18,8 @@ export interface SyncState {
   lastTip: string | null;
   /** A push whose outcome is unknown: the next fetch tells whether it reached the remote. */
   unresolved: string | undefined;
+  /** After winning a contended push: wait up to this long before the next write's push (see `run`). */
+  yieldMs: number;
 }
 
 export interface SyncRoundOptions {
@@ -36,6 +38,9 @@ export interface SyncRoundOptions {
 }
 
 const STATE_PATH = ".hfs/state.md";
+/** Losers of a push race retry after 0–this many ms, so they do not all fetch at the same instant. */
+const RETRY_JITTER_MS = 15;
+const MAX_YIELD_MS = 500;
 
 /**
  * One sync with the remote, run under the local `.hfs` lock, with the updates queued meanwhile (none for an
@@ -52,7 +57,15 @@ export class SyncRound {
   }
 
   async run(batch: readonly PendingUpdate[], started: number, budgetMs: number): Promise<Outcome[]> {
-    const { branch, tree } = this.options;
+    const { branch, tree, state } = this.options;
+    // Fairness between machines, which share no lock: a push race has no queue, and the server that just won
+    // one starts its next write on a fresh tip while the losers are still fetching, so it tends to win again
+    // (the capture effect). After a win that took several attempts, it lets the others go first: a random
+    // pause of up to one attempt's time before its next write. The losers retry at once (a few ms of jitter),
+    // never waiting longer the longer they have lost.
+    if (state.yieldMs > 0 && batch.length > 0) await sleep(Math.random() * state.yieldMs);
+    state.yieldMs = 0;
+    const roundStarted = Date.now();
     let rejected: { tip: string | null; detail: string } | undefined;
     for (let attempt = 1; ; attempt++) {
       const { tip, synced } = await branch.fetch();
@@ -95,7 +108,8 @@ export class SyncRound {
       const pushed = await branch.push(head!);
       if (pushed.kind === "accepted") {
         tree.remember(head!, files);
-        this.options.state.lastTip = head;
+        state.lastTip = head;
+        if (attempt > 1) state.yieldMs = Math.min(MAX_YIELD_MS, (Date.now() - roundStarted) / attempt);
         await this.mirror(head!, synced, files, local, base, edits.conflicts);
         return decided.outcomes;
       }
@@ -111,7 +125,7 @@ export class SyncRound {
       }
       rejected = { tip, detail: pushed.detail };
       if (Date.now() - started >= budgetMs) throw new PushContentionError(Date.now() - started, attempt);
-      await sleep(Math.random() * Math.min(100, 10 * attempt)); // spread the losers' next attempts a little
+      await sleep(Math.random() * RETRY_JITTER_MS);
     }
   }
 
