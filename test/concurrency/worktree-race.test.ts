@@ -3,8 +3,9 @@ import { mkdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
+import { CLI_PATH, call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
 import { bareRemote, cloneOf, gitIn, testGitEnv, userState } from "../helpers/git.js";
+import { runToEnd } from "../helpers/programs.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { pick } from "../stress/scale.js";
 
@@ -73,6 +74,18 @@ describe("linked worktrees share one board", () => {
     }
     for (const dir of linked) expect(existsSync(join(dir, ".hfs"))).toBe(false);
     expect(dirs.map((dir) => userState(dir))).toEqual(before);
+  });
+
+  it("hfs-mcp status in a linked worktree reports the main worktree's board", async () => {
+    const remote = await bareRemote();
+    const main = await realpath(await cloneOf(remote.path, "main"));
+    const linked = join(await realpath(await tempRoot()), "wt");
+    gitIn(main, ["worktree", "add", "-q", "-b", "agent-2", linked]);
+    await mkdir(join(main, ".hfs"));
+    await writeFile(join(main, ".hfs", "state.md"), "# Shared State\n\n- [ ] One [IP:agent-1]\n- [ ] Two\n");
+    const status = await runToEnd(process.execPath, [CLI_PATH, "status"], { cwd: linked, env: testGitEnv() });
+    expect(status.stdout).toContain("1 available, 1 in progress, 0 completed");
+    expect(existsSync(join(linked, ".hfs"))).toBe(false);
   });
 
   it("--worktree-board own keeps a board per worktree", async () => {
