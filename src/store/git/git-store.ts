@@ -58,7 +58,7 @@ export class GitStore implements BoardStore {
   private lastSyncedAt: number | undefined;
   private lastProblem: string | undefined;
   private closed = false;
-  private readonly state: SyncState = { lastTip: null, unresolved: undefined, yieldMs: 0 };
+  private readonly state: SyncState = { lastTip: null, unresolved: undefined, lastRejectionAt: 0 };
   private readonly history = new HistoryFromCommits(
     async (tip, since) => (await this.connect()).round.branch.messages(tip, since),
     async (commit, tip) => (await this.connect()).round.branch.isAncestor(commit, tip),
