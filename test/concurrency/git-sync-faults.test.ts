@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
+import { call, type SpawnedServer } from "../helpers/clients.js";
 import {
   bareRemote,
   cloneOf,
@@ -13,8 +13,8 @@ import {
   gitLockFiles,
   remoteFile,
   seedBoard,
+  spawnGitServer,
   startDaemon,
-  testGitEnv,
   userState,
 } from "../helpers/git.js";
 import { PARKED_LOCK } from "../helpers/parked-locks.js";
@@ -42,7 +42,7 @@ async function setUp(clones: number, items: number): Promise<Setup> {
 }
 
 function startServer(clone: string, agent: string, extra: string[] = []): Promise<SpawnedServer> {
-  return spawnServer(["--root", clone, "--agent-id", agent, "--sync", "git", ...extra], testGitEnv());
+  return spawnGitServer(["--root", clone, "--agent-id", agent, "--sync", "git", ...extra]);
 }
 
 /** Who holds each item on the remote's board. */

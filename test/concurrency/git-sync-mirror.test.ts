@@ -2,8 +2,8 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
-import { call, type SpawnedServer, spawnServer } from "../helpers/clients.js";
-import { bareRemote, cloneOf, daemonMissing, gitIn, remoteFile, seedBoard, startDaemon, testGitEnv } from "../helpers/git.js";
+import { call, type SpawnedServer } from "../helpers/clients.js";
+import { bareRemote, cloneOf, daemonMissing, gitIn, remoteFile, seedBoard, spawnGitServer, startDaemon } from "../helpers/git.js";
 import { eventually, UpdateLog } from "../mcp/resources/support.js";
 
 const BOARD = "# Shared State\n\n## Available Work Items\n\n- [ ] Build auth\n- [ ] Write docs\n- [ ] Fix the build\n";
@@ -23,7 +23,7 @@ async function clonesWithBoard(count: number): Promise<{ remote: string; clones:
 }
 
 function serve(clone: string, agent: string, intervalMs: number): Promise<SpawnedServer> {
-  return spawnServer(["--root", clone, "--agent-id", agent, "--sync", "git", "--git-fetch-interval-ms", String(intervalMs)], testGitEnv());
+  return spawnGitServer(["--root", clone, "--agent-id", agent, "--sync", "git", "--git-fetch-interval-ms", String(intervalMs)]);
 }
 
 const mirrorOf = (clone: string) => readFile(join(clone, ".hfs", "state.md"), "utf8");

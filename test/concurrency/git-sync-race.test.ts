@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBoard } from "../../src/markdown/index.js";
-import { call, type SpawnedServer, spawnServer, type ToolReply } from "../helpers/clients.js";
+import { call, type SpawnedServer, type ToolReply } from "../helpers/clients.js";
 import {
   bareRemote,
   cloneOf,
@@ -11,8 +11,8 @@ import {
   gitLockFiles,
   remoteFile,
   seedBoard,
+  spawnGitServer,
   startDaemon,
-  testGitEnv,
   userState,
 } from "../helpers/git.js";
 import { pick } from "../stress/scale.js";
@@ -40,12 +40,7 @@ describe.skipIf(daemonMissing !== undefined)("git sync across clones", () => {
     const before = clones.map((clone) => userState(clone));
 
     const servers: SpawnedServer[] = await Promise.all(
-      clones.map((clone, i) =>
-        spawnServer(["--root", clone, "--agent-id", `agent-${i + 1}`, "--sync", "git"], {
-          ...testGitEnv(),
-          HFS_GIT_DEBUG: process.env.HFS_GIT_DEBUG ?? "",
-        }),
-      ),
+      clones.map((clone, i) => spawnGitServer(["--root", clone, "--agent-id", `agent-${i + 1}`, "--sync", "git"])),
     );
     const latencies: number[] = [];
     const started = performance.now();

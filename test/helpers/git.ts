@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach } from "vitest";
+import { type SpawnedServer, type SpawnOptions, spawnServer } from "./clients.js";
 import { tempRoot } from "./temp-root.js";
 
 /** git for tests: argv, no shell; git's own config and identity kept out (a clean, predictable environment). */
@@ -217,4 +218,19 @@ export function seedBoard(clone: string, text: string): void {
   const tree = gitIn(clone, ["mktree"], `040000 tree ${gitIn(clone, ["mktree"], `100644 blob ${blob}\tstate.md\n`)}\t.hfs\n`);
   const commit = gitIn(clone, ["commit-tree", tree, "-m", "A board for the agents"]);
   gitIn(clone, ["push", "-q", "origin", `${commit}:refs/heads/hfs`]);
+}
+
+const servers: SpawnedServer[] = [];
+
+// Registered after temp-root's clean-up, so it runs before it: a git-synced server writes its mirror on a timer,
+// and must be gone before its clone is removed.
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.client.close().catch(() => undefined)));
+});
+
+/** The built server in its own process, with the test git environment; stopped after the test. */
+export async function spawnGitServer(args: string[], options: SpawnOptions = {}): Promise<SpawnedServer> {
+  const server = await spawnServer(args, testGitEnv(), options);
+  servers.push(server);
+  return server;
 }
