@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import * as boardSize from "./board-size.mjs";
 import * as eightAgents from "./eight-agents.mjs";
 import * as floor from "./floor.mjs";
+import * as gitSync from "./git-sync.mjs";
 import { removeRoots } from "./lib/board.mjs";
 import { distIsStale, gitInfo, machineInfo, treeHash } from "./lib/machine.mjs";
 import { closeAll, useCli } from "./lib/server.mjs";
@@ -17,7 +18,7 @@ import * as oneAgent from "./one-agent.mjs";
 import * as scale from "./scale.mjs";
 import * as startup from "./startup.mjs";
 
-const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup, scale];
+const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup, scale, gitSync];
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = fileURLToPath(new URL("./results.json", import.meta.url));
 

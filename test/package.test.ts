@@ -37,7 +37,7 @@ const ALLOWED = [
   /^dist\/cli\.js$/, // the `hfs-mcp` bin: one bundle
   /^dist\/http\/serve\.js$/, // --http, loaded by the bin only then
   /^dist\/(?:index|version)\.(?:js|d\.ts)$/,
-  /^dist\/(?:board|markdown|store|mcp(?:\/tools|\/resources)?)\/[a-z-]+\.(?:js|d\.ts)$/,
+  /^dist\/(?:board|markdown(?:\/scan)?|store(?:\/git)?|mcp(?:\/tools|\/resources)?)\/[a-z-]+\.(?:js|d\.ts)$/,
 ];
 
 describe("the npm package", () => {
@@ -61,10 +61,11 @@ describe("the npm package", () => {
     ]) {
       expect(paths, path).toContain(path);
     }
-    // Before: 214 files, 8.6 MB unpacked (6.5 MB of it source maps). The two bundles are now most of it; the
-    // rest is the library's per-file output, two files (.js, .d.ts) per source file of one concept each.
-    expect(packed.unpackedSize).toBeLessThan(2_500_000);
-    expect(packed.entryCount).toBeLessThan(200);
+    // Before: 214 files, 8.6 MB unpacked (6.5 MB of it source maps). The two bundles (each with its own copy of
+    // the SDK, zod and ajv: ~0.95 MB apiece) are now most of it; the rest is the library's per-file output, two
+    // files (.js, .d.ts) per source file of one concept each.
+    expect(packed.unpackedSize).toBeLessThan(3_000_000);
+    expect(packed.entryCount).toBeLessThan(300);
   });
 
   it("says where it comes from and under which license", async () => {

@@ -16,6 +16,7 @@ export const FAILURE_REASONS = [
   "contention",
   "board_conflict",
   "file_error",
+  "sync_unavailable",
 ] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];

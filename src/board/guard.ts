@@ -1,4 +1,5 @@
 import { MarkdownLimitError } from "../markdown/parse-limits.js";
+import { SyncUnavailableError } from "../store/git/index.js";
 import { ConcurrentEditError, FileError, LockTimeoutError } from "../store/index.js";
 import { failure, type Outcome } from "./failure.js";
 
@@ -10,6 +11,7 @@ export async function guard<T extends { success: true }>(run: () => Promise<Outc
     if (error instanceof LockTimeoutError) {
       return failure("lock_timeout", error.message, "Another process holds the .hfs lock; wait a little and retry the same call.");
     }
+    if (error instanceof SyncUnavailableError) return failure("sync_unavailable", error.message, error.hint);
     if (error instanceof ConcurrentEditError) {
       return failure(
         "contention",

@@ -39,6 +39,8 @@ export interface Listing {
   next_cursor?: string;
   /** Lines of merge-conflict markers in the board: while there are any, every write is refused. */
   conflicts?: number[];
+  /** Git sync: when the board last came from its remote (null: not yet). Absent for a local board. */
+  synced_at?: string | null;
 }
 
 /**
@@ -79,12 +81,14 @@ export async function listItems(ctx: BoardContext, query: ListQuery = {}): Promi
     }
     const last = items.at(-1);
     const conflicts = parsed?.conflicts ?? [];
+    const synced = ctx.store.freshness?.(); // a store that syncs from elsewhere says how fresh its copy is
     return {
       success: true as const,
       items,
       counts,
       ...(more && last ? { next_cursor: `after:${last.line}` } : {}),
       ...(conflicts.length > 0 ? { conflicts } : {}),
+      ...(synced ? { synced_at: synced.syncedAt } : {}),
     };
   });
 }

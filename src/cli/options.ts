@@ -3,13 +3,15 @@ import { parseArgs } from "node:util";
 import { checkAgentId, DEFAULT_LOCK_TIMEOUT_MS, explainFailure } from "../board/index.js";
 import { DEFAULT_SESSION_IDLE_MINUTES, type HttpOptions } from "../mcp/http/http-options.js";
 import { isFileSystemRoot, notAProject } from "../mcp/project-root.js";
+import type { BoardPlacement } from "../store/git/index.js";
 import { DEFAULT_STALE_MS, isDirectory } from "../store/index.js";
 import { parseHttpOptions } from "./http-flags.js";
+import { parseSyncOptions, SYNC_FLAGS, SYNC_USAGE } from "./sync-flags.js";
 
 /** The shortest stale timeout accepted: a holder beats every staleMs/5, and a busy machine delays timers. */
 const MIN_STALE_MS = 500;
 
-export interface CliOptions {
+export interface CliOptions extends BoardPlacement {
   root: string;
   /** Who chose `root`; absent when it is only the working directory, which a client's roots then override. */
   rootSource?: "--root" | "HFS_ROOT";
@@ -61,6 +63,8 @@ HTTP mode (one server owns .hfs/; agents on other machines connect to it with a 
   --session-idle-minutes N  close a session unused for N minutes (env HFS_SESSION_IDLE_MINUTES; default
                         ${DEFAULT_SESSION_IDLE_MINUTES}; 0: never). A client that comes back gets 404 and opens a new one.
 
+${SYNC_USAGE}
+
 Commands for people (print and exit; same board, lock and history log as the servers):
   hfs-mcp status [--root DIR]
   hfs-mcp release "<description>" --force --reason "<why>" [--root DIR] [--agent-id ID]`;
@@ -78,6 +82,7 @@ function parseFlags(args: string[]) {
       "no-auth": { type: "boolean" },
       "allowed-hosts": { type: "string" },
       "session-idle-minutes": { type: "string" },
+      ...SYNC_FLAGS,
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -122,6 +127,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
       message: `--lock-stale-ms \`${staleText}\` is not a whole number of milliseconds of at least ${MIN_STALE_MS}.`,
     };
   }
+  const placement = parseSyncOptions(values, env);
+  if (typeof placement === "string") return { kind: "exit", code: 2, message: placement };
   if (values.http === undefined) {
     const stray = (["token", "no-auth", "allowed-hosts", "session-idle-minutes"] as const).find((flag) => values[flag] !== undefined);
     if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
@@ -139,9 +146,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     if (typeof http === "string") return { kind: "exit", code: 2, message: http };
     // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.
     if (isFileSystemRoot(root)) return { kind: "exit", code: 2, message: notAProject(root, "the working directory") };
-    return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, lockStaleMs, http } };
+    return {
+      kind: "run",
+      options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, lockStaleMs, http, ...placement },
+    };
   }
-  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, lockStaleMs };
+  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, lockStaleMs, ...placement };
   if (isFileSystemRoot(root)) {
     return { kind: "exit", code: 2, message: workingDirectoryRefusal(root, "the client offers no roots"), unlessClientRoots: options };
   }

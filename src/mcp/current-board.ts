@@ -1,4 +1,5 @@
 import { BoardManager, type BoardManagerOptions } from "../board/index.js";
+import type { BoardLocator } from "../store/git/index.js";
 
 /** Told after each board call: the method's name, its first argument, what it returned, and on which manager. */
 export type BoardCallObserver = (method: string, input: unknown, outcome: unknown, manager: BoardManager) => void;
@@ -23,7 +24,8 @@ export class CurrentBoard {
   private readonly listeners = new Set<(root: string) => void>();
 
   constructor(
-    private readonly settings: Omit<BoardManagerOptions, "root">,
+    /** `locate`: where a root's board lives and which store keeps it (worktrees, git sync); else its own `.hfs/`. */
+    private readonly settings: Omit<BoardManagerOptions, "root"> & { locate?: BoardLocator },
     initial?: BoardManager,
   ) {
     this.manager = initial;
@@ -58,13 +60,14 @@ export class CurrentBoard {
    */
   async use(root: string): Promise<string[]> {
     const previous = this.manager;
-    if (previous?.store.paths.root === root) return [];
-    const next = new BoardManager({ ...this.settings, root });
+    const located = this.settings.locate ? await this.settings.locate(root) : { root };
+    if (previous?.store.paths.root === located.root) return [];
+    const next = new BoardManager({ ...this.settings, root: located.root, store: located.openStore?.() });
     const removed = await next.store.removeOrphanTempFiles();
     this.manager = next;
     if (previous) this.retire(previous);
     else this.wake(); // calls waiting for a first root
-    for (const listener of this.listeners) listener(root);
+    for (const listener of this.listeners) listener(located.root);
     return removed;
   }
 

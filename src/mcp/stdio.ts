@@ -1,9 +1,10 @@
+import { type BoardPlacement, boardLocator } from "../store/git/index.js";
 import { CurrentBoard } from "./current-board.js";
 import { createServer } from "./server.js";
 import { BoundedStdioTransport } from "./stdio-transport.js";
 import { STOP_DEADLINE_MS } from "./stop-deadline.js";
 
-export interface StdioServeOptions {
+export interface StdioServeOptions extends BoardPlacement {
   root: string;
   /** Who chose `root`; absent when it is only the working directory, which a client's roots then override. */
   rootSource?: string;
@@ -24,7 +25,11 @@ export interface StdioServeOptions {
  */
 export async function serveStdio(options: StdioServeOptions, log: (message: string) => void): Promise<void> {
   const { refusal } = options;
-  const board = new CurrentBoard({ ...options, notice: log });
+  const board = new CurrentBoard({
+    ...options,
+    notice: log,
+    locate: boardLocator(options, { lockTimeoutMs: options.lockTimeoutMs, lockStaleMs: options.lockStaleMs, log }),
+  });
   if (!refusal) {
     const removed = await board.use(options.root);
     if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);

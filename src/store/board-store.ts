@@ -24,6 +24,11 @@ export interface BoardStore {
   close(): void;
   /** Start-up clean-up of what dead writers left behind; returns the names removed. */
   removeOrphanTempFiles(): Promise<string[]>;
+  /**
+   * For a store whose reads serve a copy of a board kept elsewhere (git sync): when that copy was last
+   * synced (null: never yet). Absent for the local store, whose reads are the board itself.
+   */
+  freshness?(): { syncedAt: string | null };
 }
 
 /** What an update decided, given the file's current text: a result, and the new text if anything changes. */

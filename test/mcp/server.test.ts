@@ -50,6 +50,7 @@ describe("public API", () => {
         "contention",
         "board_conflict",
         "file_error",
+        "sync_unavailable",
       ].sort(),
     );
   });

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { BoardManager, checkAgentId, explainFailure } from "../../board/index.js";
+import { worktreeBoardRoot } from "../../store/git/index.js";
 import { locateRoot } from "../options.js";
 import { forcedRelease } from "./release.js";
 import { statusReport } from "./status.js";
@@ -31,7 +32,9 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: st
   const agentId = values["agent-id"] ?? (env.HFS_AGENT_ID || "person");
   const invalid = checkAgentId(agentId, "--agent-id");
   if (invalid) return { code: 2, text: explainFailure(invalid) };
-  const manager = new BoardManager({ root, agentId });
+  // In a linked worktree, the board the servers there use: the main worktree's (unless HFS_WORKTREE_BOARD=own).
+  const board = env.HFS_WORKTREE_BOARD === "own" ? root : (await worktreeBoardRoot(root)).root;
+  const manager = new BoardManager({ root: board, agentId });
 
   if (argv[0] === "status") {
     if (positionals.length > 0) return { code: 2, text: `status takes no arguments\n\n${COMMANDS_USAGE}` };

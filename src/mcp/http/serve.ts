@@ -1,3 +1,4 @@
+import { type BoardPlacement, boardLocator } from "../../store/git/index.js";
 import { CurrentBoard } from "../current-board.js";
 import { STOP_DEADLINE_MS } from "../stop-deadline.js";
 import { generateToken } from "./auth.js";
@@ -12,7 +13,7 @@ import { startHttpServer } from "./http-server.js";
  * The CLI loads this only in HTTP mode, and the built CLI loads it as a bundle of its own (scripts/bundle.mjs):
  * it takes plain options and builds everything it serves itself, so no object crosses between the bundles.
  */
-export interface HttpServeOptions {
+export interface HttpServeOptions extends BoardPlacement {
   root: string;
   lockTimeoutMs: number;
   lockStaleMs?: number;
@@ -22,11 +23,8 @@ export interface HttpServeOptions {
 export async function serveHttp(options: HttpServeOptions, log: (message: string) => void): Promise<void> {
   const { http } = options;
   // One manager for every session: agents are told apart per session (the tokens), not per manager.
-  const board = new CurrentBoard({
-    lockTimeoutMs: options.lockTimeoutMs,
-    lockStaleMs: options.lockStaleMs,
-    notice: log,
-  });
+  const locate = boardLocator(options, { lockTimeoutMs: options.lockTimeoutMs, lockStaleMs: options.lockStaleMs, log });
+  const board = new CurrentBoard({ lockTimeoutMs: options.lockTimeoutMs, lockStaleMs: options.lockStaleMs, notice: log, locate });
   const removed = await board.use(options.root);
   if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
   let access = http.access;

@@ -36,6 +36,7 @@ export const getWorkItems = defineTool({
       .array(z.number().int())
       .optional()
       .describe("Lines of unresolved merge-conflict markers: writes are refused until resolved."),
+    synced_at: z.string().nullable().optional().describe("Git sync: time of the last sync."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handle: (manager, args) =>
@@ -47,7 +48,7 @@ export const getWorkItems = defineTool({
       limit: args.limit,
       cursor: args.cursor,
     }),
-  summarize: ({ items, counts, next_cursor, conflicts }) => {
+  summarize: ({ items, counts, next_cursor, conflicts, synced_at }) => {
     const head = `${items.length} item(s) shown; board: ${counts.available} available, ${counts.in_progress} in progress, ${counts.completed} completed.`;
     const conflict = conflicts
       ? [
@@ -55,7 +56,8 @@ export const getWorkItems = defineTool({
         ]
       : [];
     const more = next_cursor ? [`More items: call again with cursor "${next_cursor}".`] : [];
-    return [...conflict, head, ...items.map(renderItem), ...more].join("\n");
+    const synced = synced_at === undefined ? [] : [`Board last synced with its git remote: ${synced_at ?? "not yet"}.`];
+    return [...conflict, head, ...items.map(renderItem), ...more, ...synced].join("\n");
   },
 });
 
