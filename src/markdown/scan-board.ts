@@ -1,0 +1,70 @@
+import { detectLineEnding, lineSpan, lineStarts } from "./lines.js";
+import type { Board, BoardItem } from "./parse-board.js";
+import { scanBlocks } from "./scan/block-scanner.js";
+import { ScanDeclined } from "./scan/declined.js";
+import { headingTitles } from "./scan/heading-titles.js";
+import type { BoardHeading } from "./sections.js";
+import { parseTaskLine } from "./task-line.js";
+
+/**
+ * The Board that `parseBoardWithMdast` gives, found by a hand-written, linear CommonMark block scanner
+ * (src/markdown/scan/) instead of micromark's character-by-character tokenizer — or undefined when the text
+ * holds something the scanner does not model exactly (then parse with mdast). Parse limits are not checked here.
+ */
+export function scanBoard(text: string): Board | undefined {
+  // micromark turns NUL into U+FFFD before anything else; not worth modelling.
+  if (text.includes("\0")) return undefined;
+  const starts = lineStarts(text);
+  let scan: ReturnType<typeof scanBlocks>;
+  try {
+    scan = scanBlocks(text, starts);
+  } catch (error) {
+    if (error instanceof ScanDeclined) return undefined;
+    throw error;
+  }
+  const titles = headingTitles(scan.headings);
+  if (!titles) return undefined;
+  const headings: BoardHeading[] = scan.headings.map((heading, index) => ({
+    line: heading.line,
+    endLine: heading.endLine,
+    depth: heading.depth,
+    title: titles[index]!,
+  }));
+
+  // From here on exactly parseBoard's assembly, over the scanned items instead of mdast's list items.
+  const found = scan.items;
+  const items: BoardItem[] = [];
+  const pushed = new Int32Array(found.length).fill(-1);
+  /** Nearest enclosing task item (checked or not), pushed or not: parseBoard's `around.task`. */
+  const taskAround = new Int32Array(found.length).fill(-1);
+  const lastInList = new Map<number, number>();
+  let headingIndex = -1;
+  for (let index = 0; index < found.length; index++) {
+    const item = found[index]!;
+    if (item.parent >= 0) taskAround[index] = found[item.parent]!.checked ? item.parent : taskAround[item.parent]!;
+    if (!item.checked) continue;
+    const line = item.firstChild;
+    if (line === 0) continue;
+    const span = lineSpan(text, starts, line);
+    if (!span) continue;
+    const task = parseTaskLine(text.slice(span.start, span.end));
+    if (!task) continue;
+    while (headingIndex + 1 < headings.length && headings[headingIndex + 1]!.line < line) headingIndex++;
+    const parent = taskAround[index]!;
+    pushed[index] = items.length;
+    items.push({
+      line,
+      endLine: found[item.outer]!.end,
+      description: task.description,
+      status: task.status,
+      claimedBy: task.claimedBy,
+      section: headingIndex >= 0 ? headings[headingIndex]!.title : null,
+      task,
+      parent: parent < 0 ? -1 : pushed[parent]!,
+      previous: lastInList.get(item.list) ?? -1,
+      ordered: item.ordered,
+    });
+    lastInList.set(item.list, items.length - 1);
+  }
+  return { items, headings, lineEnding: detectLineEnding(text), starts };
+}
