@@ -12,12 +12,11 @@ import { parseTaskLine } from "./task-line.js";
  * holds something the scanner does not model exactly (then parse with mdast). Parse limits are not checked here.
  */
 export function scanBoard(text: string): Board | undefined {
-  // micromark turns NUL into U+FFFD before anything else; not worth modelling.
-  if (text.includes("\0")) return undefined;
   const starts = lineStarts(text);
   let scan: ReturnType<typeof scanBlocks>;
   try {
-    scan = scanBlocks(text, starts);
+    // micromark reads NUL as U+FFFD (spec 2.3); the same length, so every offset still holds.
+    scan = scanBlocks(text.includes("\0") ? text.replaceAll("\0", "\uFFFD") : text, starts);
   } catch (error) {
     if (error instanceof ScanDeclined) return undefined;
     throw error;

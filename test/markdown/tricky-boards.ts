@@ -29,7 +29,26 @@ class Picker {
   }
 }
 
-const WORDS = ["Build", "auth", "the", "API", "docs", "*fix*", "`code`", "_x_", "&amp;", "a\\*b", "<b>", "tests", "**bold**", "[a](b)"];
+const WORDS = [
+  "Build",
+  "auth",
+  "the",
+  "API",
+  "docs",
+  "*fix*",
+  "`code`",
+  "_x_",
+  "&amp;",
+  "a\\*b",
+  "<b>",
+  "tests",
+  "**bold**",
+  "[a](b)",
+  "\u00a0nbsp\u00a0",
+  "«é»",
+  "\\",
+  "`",
+];
 const CHECKS = ["[ ]", "[x]", "[X]", "[ ]", "[ ]", "[]", "[  ]", "[\t]", "[x]x", "[ ]"];
 const MARKERS = ["-", "*", "+", "1.", "2.", "1)", "10.", "001.", "123456789.", "1234567890."];
 const HTML_OPENERS = [

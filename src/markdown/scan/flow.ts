@@ -234,7 +234,7 @@ export class Flow {
           depth: atx.depth,
           source: `# ${content}`,
           leadLine: false,
-          title: INLINE_MARKUP.test(content) ? undefined : content,
+          title: INLINE_MARKUP.test(content) ? undefined : content.trim(),
         });
         ends.stop();
         this.endAfter(line);
@@ -367,22 +367,23 @@ export class Flow {
     const count = this.count;
     // The title is the parse of the paragraph's lines on their own (as the flow had them: whitespace matters
     // in code spans), after a line `x` so that the first one is read as paragraph continuation, as the rest
-    // were here (a paragraph after definitions starts on such a line). A line that looks like a setext
-    // underline on its own (a lazy one) would end the paragraph there: not modelled; a first line that does
-    // (`===` starting the paragraph) goes first instead, without the `x`.
+    // were here (a paragraph after definitions starts on such a line). A line that reads as a setext
+    // underline on its own would end the paragraph there: the first one (`===` starting the paragraph) is
+    // given with its first character escaped (the same text, and nothing inline starts before it); a later,
+    // lazy one is not modelled (escaping it could change a code span around it).
     const first = reader.line;
-    const parts: string[] = [];
+    let source = "x\n";
     for (let index = first; index < count; index++) {
       const at = lines[index]!;
-      parts.push(index === 0 ? text.slice(reader.pos, at.end) : " ".repeat(at.virtual) + text.slice(at.start, at.end));
+      let part = index === 0 ? text.slice(reader.pos, at.end) : " ".repeat(at.virtual) + text.slice(at.start, at.end);
+      if (UNDERLINE_LIKE.test(part)) {
+        if (index !== first) throw new ScanDeclined("a setext heading line that reads as an underline");
+        const indent = part.length - part.trimStart().length;
+        part = `${part.slice(0, indent)}\\${part.slice(indent)}`;
+      }
+      source += part + host.lineEnding(at.line);
     }
-    const bare = first === 0 && UNDERLINE_LIKE.test(parts[0]!);
-    let source = bare ? "" : "x\n";
-    parts.forEach((part, index) => {
-      if (UNDERLINE_LIKE.test(part) && !(bare && index === 0)) throw new ScanDeclined("a setext heading line that reads as an underline");
-      source += part + host.lineEnding(lines[first + index]!.line);
-    });
-    host.heading({ line: lines[0]!.line, endLine: line, depth, source: `${source}=`, leadLine: !bare, title: undefined });
+    host.heading({ line: lines[0]!.line, endLine: line, depth, source: `${source}=`, leadLine: true, title: undefined });
   }
 
   private endIndented(): void {
