@@ -121,6 +121,9 @@ const REGRESSIONS: [string, string][] = [
   ["… unless it is the last line, without a line ending", '> Foo\n<a href="x">'],
   ["… and inside a list item", "- Foo\n<a>\n  - [ ] x\n"],
   ["a setext heading's text starting on an indented line after a definition", "[a]: /u\n\t```js\n  -\n"],
+  ["a setext heading's text starting with `-` (content, since it cannot interrupt the code)", "    code\n-\n===\n"],
+  ["… or with `- ` after a definition", "[a]: /u\n- \n---\n- [ ] x\n"],
+  ["… or with `===`", "===  \r\n---\r\n- [ ] x\r\n"],
   // Checked by hand.
   ["whitespace after an empty item's marker: the next line's box is no task", "-  \n  [ ] foo\n"],
   ["a bare empty item's next line holds its box", "-\n  [ ] foo\n"],
@@ -144,6 +147,7 @@ const REGRESSIONS: [string, string][] = [
   ["an ordered item interrupts a paragraph only from 1", "Text\n2. [ ] two\n1. [ ] one\n"],
   ["HTML kinds 1 to 7 with items inside and after", "<pre>\n- [ ] no\n</pre>\n- [ ] yes\n\n<div>\n- [ ] no\n\n- [ ] yes\n"],
   ["a CDATA block does not end at `]]]>`", "<![CDATA[\n- [ ] no ]]]>\n- [ ] still no\n"],
+  ["a label over two lines, a destination on the next line", "[a\nb]:\n/u\n===\n- [ ] x\n"],
   ["labels of 999 and of 1,000 characters", `[${"a".repeat(999)}]: /u\n- [ ] x\n\n[${"a".repeat(1000)}]: /u\n===\n- [ ] y\n`],
   ["a title that never closes, definition after definition", `${"[a]: b (x\n".repeat(50)}===\n- [ ] x\n`],
   ["tabs through container prefixes", ">\t- [ ] a\n>\t\t- [ ] b\n-\t[ ] c\n \t- [ ] d\n"],

@@ -267,6 +267,15 @@ function definition(pick: Picker): string[] {
     ["[a\\]b]: /u"],
     ["[a]: /url (", "title)"],
     ["[x]: /u", "[ ] after def"],
+    ["[a", "b]: /u"],
+    ["[a]: <>"],
+    ["[a]: (a(b)c) 'x\\'y'"],
+    ["[  ]: /u"],
+    ["[x]:"],
+    ["[a]: /u", "  'title' junk"],
+    ["[a]:", "", "/u"],
+    ["[\\[]: /u"],
+    ["[a]: /u 'a", "", "b'"],
   ]);
 }
 

@@ -19,8 +19,6 @@ export interface ContentLine {
   virtual: number;
   /** Absolute column of the line's first code (the virtual columns included). */
   col: number;
-  /** The line continued the block lazily (spec 5.1: "paragraph continuation text"). */
-  lazy: boolean;
 }
 
 export class ContentReader {

@@ -160,7 +160,7 @@ export class Flow {
       return;
     }
     ends.stop();
-    if (kind === CONTENT) this.addLine(cursor, line, lazy);
+    if (kind === CONTENT) this.addLine(cursor, line);
     else if (kind === INDENTED) this.lastCode = line;
     else if (kind === FENCED) {
       if (isFenceClosing(cursor, this.marker, this.size)) this.endAfter(line);
@@ -275,22 +275,21 @@ export class Flow {
     ends.stop();
     this.kind = CONTENT;
     this.count = 0;
-    this.addLine(cursor, line, lazy);
+    this.addLine(cursor, line);
     this.owner = host.owner();
     this.first = firstContent;
   }
 
-  private addLine(cursor: LineCursor, line: number, lazy: boolean): void {
+  private addLine(cursor: LineCursor, line: number): void {
     let at = this.lines[this.count];
     if (!at) {
-      at = { line: 0, start: 0, end: 0, virtual: 0, col: 0, lazy: false };
+      at = { line: 0, start: 0, end: 0, virtual: 0, col: 0 };
       this.lines.push(at);
     }
     this.count++;
     at.line = line;
     at.end = cursor.end;
     at.col = cursor.col;
-    at.lazy = lazy;
     if (cursor.inTab()) {
       at.start = cursor.pos + 1;
       at.virtual = cursor.charCol + 4 - (cursor.charCol & 3) - cursor.col;
