@@ -1,7 +1,7 @@
 import { EndLines } from "./end-lines.js";
 import { Flow, type FlowHost } from "./flow.js";
-import { isThematicBreak } from "./leaf-starts.js";
 import { LineCursor } from "./line-cursor.js";
+import { type ItemStart, listItemStart } from "./list-marker.js";
 import type { BlockScan, ScannedHeading, ScannedItem } from "./scan-types.js";
 
 /**
@@ -28,13 +28,6 @@ interface Container {
   furtherBlankLines: boolean;
   item: number;
   list: number;
-}
-
-interface ItemStart {
-  ordered: boolean;
-  marker: number;
-  size: number;
-  initialBlankLine: boolean;
 }
 
 export function scanBlocks(text: string, starts: readonly number[]): BlockScan {
@@ -111,7 +104,7 @@ class BlockScanner implements FlowHost {
         continue;
       }
       // Not in the current item: maybe the list's next item (never interrupting).
-      if (this.itemStart(container, cursor.skipSpaces(3), false)) sibling = continued++;
+      if (listItemStart(cursor, container, cursor.skipSpaces(3), false, this.start)) sibling = continued++;
       else cursor.moveTo(pos, col, charCol);
       break;
     }
@@ -174,7 +167,7 @@ class BlockScanner implements FlowHost {
     const { cursor } = this;
     const { pos, col, charCol } = cursor;
     const indent = cursor.skipSpaces(3);
-    const found = (cursor.code() === 62 && !cursor.inTab()) || this.itemStart(undefined, indent, interrupt);
+    const found = (cursor.code() === 62 && !cursor.inTab()) || listItemStart(cursor, undefined, indent, interrupt, this.start);
     cursor.moveTo(pos, col, charCol);
     return found;
   }
@@ -204,7 +197,7 @@ class BlockScanner implements FlowHost {
       });
       return -1;
     }
-    if (!this.itemStart(undefined, indent, interrupt)) {
+    if (!listItemStart(cursor, undefined, indent, interrupt, this.start)) {
       cursor.moveTo(pos, col, charCol);
       return undefined;
     }
@@ -224,56 +217,6 @@ class BlockScanner implements FlowHost {
     list.item = this.newItem(list);
     this.stack.push(list);
     return list.item;
-  }
-
-  /**
-   * A list item's marker and the whitespace after it (spec 5.2, micromark's `tokenizeListStart`): `-`, `+`,
-   * `*` (not a thematic break), or 1–9 digits and `.` or `)`; then a blank rest, 1–4 columns of whitespace,
-   * or more than that (then one column, the rest being indented code). `list`: continue that list (same
-   * bullet or delimiter). When interrupting, an item cannot be empty and an ordered one must start with 1.
-   * On success the cursor is past the prefix, and `this.start` describes the item.
-   */
-  private itemStart(list: Container | undefined, indent: number, interrupt: boolean): boolean {
-    const { cursor, text } = this;
-    if (cursor.inTab()) return false;
-    const code = cursor.code();
-    const bullet = code === 42 || code === 43 || code === 45;
-    const ordered = list ? list.ordered : !bullet;
-    let width: number;
-    let marker: number;
-    if (!ordered) {
-      if (list ? code !== list.marker : !bullet) return false;
-      if (code !== 43 && isThematicBreak(text, cursor.pos, cursor.end)) return false;
-      marker = code;
-      cursor.advance();
-      width = 1;
-    } else {
-      if (!(code >= 48 && code <= 57) || (interrupt && code !== 49)) return false;
-      let digits = 0;
-      for (let next = cursor.code(); next >= 48 && next <= 57 && ++digits < 10; next = cursor.code()) cursor.advance();
-      const delimiter = cursor.code();
-      const fits = list ? delimiter === list.marker : delimiter === 41 || delimiter === 46;
-      if ((interrupt && digits >= 2) || !fits) return false;
-      marker = delimiter;
-      cursor.advance();
-      width = digits + 1;
-    }
-    const { start } = this;
-    start.ordered = ordered;
-    start.marker = marker;
-    if (cursor.restIsBlank()) {
-      if (interrupt) return false;
-      start.size = indent + width + 1;
-      start.initialBlankLine = true;
-      return true;
-    }
-    const spaces = cursor.spaceColumns();
-    if (spaces === 0) return false;
-    const taken = spaces <= 4 ? spaces : 1;
-    cursor.skipSpaces(taken);
-    start.size = indent + width + taken;
-    start.initialBlankLine = false;
-    return true;
   }
 
   private newItem(list: Container): number {

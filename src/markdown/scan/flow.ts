@@ -1,12 +1,9 @@
-import { type ContentLine, ContentReader } from "./content-reader.js";
-import { ScanDeclined } from "./declined.js";
-import { paragraphAfterDefinitions } from "./definitions.js";
 import type { EndLines } from "./end-lines.js";
-import { COMPLETE, htmlEndsOnLine, htmlStart } from "./html-block.js";
+import { htmlEndsOnLine, htmlStart } from "./html-block.js";
 import { atxHeading, fenceOpening, isFenceClosing, isSetextUnderline, isThematicBreak } from "./leaf-starts.js";
 import type { LineCursor } from "./line-cursor.js";
+import { LAZY_HTML, Paragraph, paragraphInterruption, UNDERLINES } from "./paragraph.js";
 import type { ScannedHeading } from "./scan-types.js";
-import { TASK, taskCheck, UNMODELLED } from "./task-check.js";
 
 /** What the flow needs from the block scanner around it. */
 export interface FlowHost {
@@ -36,13 +33,6 @@ const FIRST = 0;
 const AFTER_BLANK = 1;
 const PAST = 2;
 
-// How a line interrupts a paragraph.
-const BLOCK = 0;
-const UNDERLINE = 1;
-const LAZY_HTML = 2;
-
-const UNDERLINE_LIKE = /^ {0,3}(=+|-+)[ \t]*$/;
-
 /** ATX content without any character that starts inline markup: its title is its text as written. */
 const INLINE_MARKUP = /[\\`*_&<]/;
 
@@ -57,10 +47,9 @@ export class Flow {
   private kind = NONE;
   private phase = PAST;
   private lastLine = 0;
-  // Content (a paragraph and/or definitions): its lines, `count` of them in use (the objects are reused).
-  private readonly lines: ContentLine[] = [];
-  private count = 0;
-  private readonly reader: ContentReader;
+  // Content (a paragraph and/or definitions), the list item it is in (-1: none), and whether it is that
+  // item's first content.
+  private readonly paragraph: Paragraph;
   private owner = -1;
   private first = false;
   /** The content just ended has a paragraph that the line being taken may underline (setext heading). */
@@ -75,7 +64,7 @@ export class Flow {
   private readonly pending: { line: number; quoted: boolean }[] = [];
 
   constructor(private readonly host: FlowHost) {
-    this.reader = new ContentReader(host.text, this.lines);
+    this.paragraph = new Paragraph(host.text);
   }
 
   /** Start afresh, as a new flow; `item`: the list item whose prefix it directly follows, or -1. */
@@ -105,7 +94,7 @@ export class Flow {
           return false;
         }
         if (cursor.spaceColumns() >= 4) return true;
-        const ends = this.interruptedBy(cursor, lazy);
+        const ends = paragraphInterruption(this.host.text, cursor, lazy);
         if (ends === undefined) return true;
         if (ends === LAZY_HTML) {
           // micromark lets a complete tag (HTML kind 7) interrupt a paragraph on a lazy line, and decides so
@@ -114,7 +103,7 @@ export class Flow {
           this.endContent(false);
           return this.host.hasLineEnding(line);
         }
-        this.endContent(ends === UNDERLINE);
+        this.endContent(ends === UNDERLINES);
         return false;
       }
       case INDENTED:
@@ -160,7 +149,7 @@ export class Flow {
       return;
     }
     ends.stop();
-    if (kind === CONTENT) this.addLine(cursor, line);
+    if (kind === CONTENT) this.paragraph.add(cursor, line);
     else if (kind === INDENTED) this.lastCode = line;
     else if (kind === FENCED) {
       if (isFenceClosing(cursor, this.marker, this.size)) this.endAfter(line);
@@ -274,115 +263,26 @@ export class Flow {
     host.child(line);
     ends.stop();
     this.kind = CONTENT;
-    this.count = 0;
-    this.addLine(cursor, line);
+    this.paragraph.begin(cursor, line);
     this.owner = host.owner();
     this.first = firstContent;
   }
 
-  private addLine(cursor: LineCursor, line: number): void {
-    let at = this.lines[this.count];
-    if (!at) {
-      at = { line: 0, start: 0, end: 0, virtual: 0, col: 0 };
-      this.lines.push(at);
-    }
-    this.count++;
-    at.line = line;
-    at.end = cursor.end;
-    at.col = cursor.col;
-    if (cursor.inTab()) {
-      at.start = cursor.pos + 1;
-      at.virtual = cursor.charCol + 4 - (cursor.charCol & 3) - cursor.col;
-    } else {
-      at.start = cursor.pos;
-      at.virtual = 0;
-    }
-  }
-
-  // Whether a line interrupts the paragraph (spec 4.8, micromark's content continuation): undefined when it
-  // does not, else how.
-  private interruptedBy(cursor: LineCursor, lazy: boolean): number | undefined {
-    const { text } = this.host;
-    const { end } = cursor;
-    let pos = cursor.pos;
-    if (cursor.isSpace()) {
-      const { col, charCol } = cursor;
-      cursor.skipSpaces(3);
-      const past = cursor.pos;
-      cursor.moveTo(pos, col, charCol);
-      pos = past;
-    }
-    const code = text.charCodeAt(pos);
-    switch (code) {
-      case 35:
-        return atxHeading(text, pos, end) ? BLOCK : undefined;
-      case 42:
-      case 95:
-        return isThematicBreak(text, pos, end) ? BLOCK : undefined;
-      case 45:
-      case 61: {
-        if (!lazy && isSetextUnderline(text, pos, end)) return UNDERLINE;
-        return code === 45 && isThematicBreak(text, pos, end) ? BLOCK : undefined;
-      }
-      case 96:
-      case 126:
-        return fenceOpening(text, pos, end) > 0 ? BLOCK : undefined;
-      case 60: {
-        // A complete tag (kind 7) cannot interrupt a paragraph, except on a lazy line (micromark's rule).
-        const { kind } = htmlStart(text, pos, end);
-        if (kind === COMPLETE) return lazy ? LAZY_HTML : undefined;
-        return kind > 0 ? BLOCK : undefined;
-      }
-      default:
-        return undefined;
-    }
-  }
-
   private endContent(underline: boolean): void {
-    const { host, reader } = this;
-    const lines = this.lines;
-    const last = lines[this.count - 1]!.line;
+    const { host, paragraph } = this;
     this.kind = NONE;
-    reader.count = this.count;
-    const paragraph = paragraphAfterDefinitions(reader);
-    this.endAfter(last);
-    if (paragraph < 0) return;
-    if (underline) {
-      // Decided by the next line (`start`): a setext underline after a paragraph makes it a heading. Until
-      // then the lines and the reader (at the paragraph's start) stay as they are.
-      this.setext = true;
-      return;
-    }
-    if (!this.first || this.owner < 0) return;
-    const check = taskCheck(reader);
-    if (check === UNMODELLED) throw new ScanDeclined("a task list check box spanning a line ending");
-    if (check === TASK) host.markChecked(this.owner);
+    const hasParagraph = paragraph.end();
+    this.endAfter(paragraph.lastLine());
+    if (!hasParagraph) return;
+    // An underline on the next line (`start` decides) makes the paragraph a setext heading, with no check.
+    if (underline) this.setext = true;
+    else if (this.first && this.owner >= 0 && paragraph.isTask()) host.markChecked(this.owner);
   }
 
   private setextHeading(line: number, depth: number): void {
-    const { host, reader } = this;
-    const { text } = host;
-    const lines = this.lines;
-    const count = this.count;
-    // The title is the parse of the paragraph's lines on their own (as the flow had them: whitespace matters
-    // in code spans), after a line `x` so that the first one is read as paragraph continuation, as the rest
-    // were here (a paragraph after definitions starts on such a line). A line that reads as a setext
-    // underline on its own would end the paragraph there: the first one (`===` starting the paragraph) is
-    // given with its first character escaped (the same text, and nothing inline starts before it); a later,
-    // lazy one is not modelled (escaping it could change a code span around it).
-    const first = reader.line;
-    let source = "x\n";
-    for (let index = first; index < count; index++) {
-      const at = lines[index]!;
-      let part = index === 0 ? text.slice(reader.pos, at.end) : " ".repeat(at.virtual) + text.slice(at.start, at.end);
-      if (UNDERLINE_LIKE.test(part)) {
-        if (index !== first) throw new ScanDeclined("a setext heading line that reads as an underline");
-        const indent = part.length - part.trimStart().length;
-        part = `${part.slice(0, indent)}\\${part.slice(indent)}`;
-      }
-      source += part + host.lineEnding(at.line);
-    }
-    host.heading({ line: lines[0]!.line, endLine: line, depth, source: `${source}=`, leadLine: true, title: undefined });
+    const { host, paragraph } = this;
+    const source = paragraph.setextTitleSource((at) => host.lineEnding(at));
+    host.heading({ line: paragraph.firstLine(), endLine: line, depth, source, leadLine: true, title: undefined });
   }
 
   private endIndented(): void {
