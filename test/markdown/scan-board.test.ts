@@ -207,12 +207,14 @@ const SHAPES: [string, () => string][] = [
   ["1,000 headings", () => Array.from({ length: 1_000 }, (_, i) => `## Section ${i}\n\n- [ ] item ${i}\n`).join("\n")],
   ["64-deep nesting, 48 times", () => `${Array.from({ length: 48 }, () => nesting(64)).join("\n\n")}\n`],
   ["a blank-line flood", () => `# S\n- [ ] a${"\n".repeat(24_990)}- [ ] b\n`],
+  // Whitespace counts towards the nesting limits: 6 spaces a line keeps the flood inside them.
+  ["24,000 whitespace lines in a nested list", () => `- [ ] a\n  - [ ] b\n${"      \n".repeat(24_000)}- [ ] c\n`],
   ["20,000 unclosed `[a](`", () => `# S\n\n- [ ] x ${"[a](".repeat(20_000)}\n`],
 ];
 
 function plainItem(index: number): string {
   const task = `Task ${String(index).padStart(5, "0")}: implement the auth module and its tests`;
-  return `${task}, then the billing module and its tests, then review the docs, the changelog and the release notes`;
+  return `${task}, then the billing module and its tests, then review the docs, the changelog and the release notes, and ship`;
 }
 
 function items(count: number, text: (index: number) => string): string {
