@@ -146,6 +146,13 @@ class BlockScanner implements FlowHost {
       return;
     }
     const lazy = continued < stack.length;
+    if (lazy && cursor.atEnd() && !this.hasLineEnding(line)) {
+      // Nothing after the prefixes of the last line: micromark's flow sees the end of the document there, not
+      // a lazy line. The flow ends (lazily), and the containers exit at the end, after this line's prefixes.
+      flow.close(true);
+      if (quoted) this.ends.blockQuotePrefix();
+      return;
+    }
     if (!flow.resolve(cursor, line, lazy) && lazy) this.exit(continued, line);
     flow.consume(cursor, line, lazy, quoted);
   }
@@ -281,8 +288,10 @@ class BlockScanner implements FlowHost {
     if (item && item.firstChild === 0) item.firstChild = line;
   }
 
-  markChecked(item: number): void {
-    this.items[item]!.checked = true;
+  markChecked(item: number, from: number, to: number): void {
+    const at = this.items[item]!;
+    at.checked = true;
+    if (at.firstChild === from) at.firstChild = to;
   }
 
   heading(heading: ScannedHeading): void {

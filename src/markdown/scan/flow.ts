@@ -16,7 +16,11 @@ export interface FlowHost {
   owner(): number;
   /** A block starts on `line` as a child of the innermost container. */
   child(line: number): void;
-  markChecked(item: number): void;
+  /**
+   * The item is a task: its paragraph starts on `from` (as the scanner sees it) and, for mdast, on `to`
+   * (Paragraph.task). When that paragraph is the item's first child, `to` is the item's line.
+   */
+  markChecked(item: number, from: number, to: number): void;
   heading(heading: ScannedHeading): void;
 }
 
@@ -64,7 +68,7 @@ export class Flow {
   private readonly pending: { line: number; quoted: boolean }[] = [];
 
   constructor(private readonly host: FlowHost) {
-    this.paragraph = new Paragraph(host.text);
+    this.paragraph = new Paragraph(host.text, (line) => host.lineEnding(line));
   }
 
   /** Start afresh, as a new flow; `item`: the list item whose prefix it directly follows, or -1. */
@@ -276,12 +280,15 @@ export class Flow {
     if (!hasParagraph) return;
     // An underline on the next line (`start` decides) makes the paragraph a setext heading, with no check.
     if (underline) this.setext = true;
-    else if (this.first && this.owner >= 0 && paragraph.isTask()) host.markChecked(this.owner);
+    else if (this.first && this.owner >= 0) {
+      const line = paragraph.task();
+      if (line > 0) host.markChecked(this.owner, paragraph.startLine(), line);
+    }
   }
 
   private setextHeading(line: number, depth: number): void {
     const { host, paragraph } = this;
-    const source = paragraph.setextTitleSource((at) => host.lineEnding(at));
+    const source = paragraph.setextTitleSource();
     host.heading({ line: paragraph.firstLine(), endLine: line, depth, source, leadLine: true, title: undefined });
   }
 

@@ -3,26 +3,18 @@ import { parseUnlimited } from "../parse-markdown.js";
 import type { ScannedHeading } from "./scan-types.js";
 
 /**
- * Characters of heading text the mdast parser may be given for titles. Inline parsing costs mdast up to
- * 4–5 µs a character on markup-dense text (measured: 1 MB of `*a _b ` in one heading, 4.4 s), so titles
- * that need it are bounded: past this, the scanner declines and the caller parses the whole board with mdast.
- */
-export const TITLE_PARSE_BUDGET = 64 * 1024;
-
-/**
  * Each heading's title as `toBoardHeading` computes it (`mdast-util-to-string` of its inline content,
- * trimmed): known already for text without markup, else from one mdast parse of all such headings' text,
- * each alone between blank lines, so none can affect another. Undefined over the budget.
+ * trimmed): known already for ATX text without any inline markup (the usual heading), else from one mdast
+ * parse of all the other headings' text, each alone between blank lines, so none can affect another.
+ *
+ * That parse costs what mdast's inline parsing costs, up to 4–5 µs a character on markup-dense text
+ * (measured: 1 MB of `*a _b ` in one heading, 4.4 s), so it is bounded by the headings' text, not by a
+ * budget: giving up on a long heading would mean parsing the whole board with mdast, which costs more.
+ * Undefined (the caller declines) only if that parse does not give one heading per part.
  */
 export function headingTitles(headings: readonly ScannedHeading[]): string[] | undefined {
   const parts: string[] = [];
-  let size = 0;
-  for (const heading of headings) {
-    if (heading.title !== undefined) continue;
-    size += heading.source.length;
-    if (size > TITLE_PARSE_BUDGET) return undefined;
-    parts.push(heading.source);
-  }
+  for (const heading of headings) if (heading.title === undefined) parts.push(heading.source);
   if (parts.length === 0) return headings.map((heading) => heading.title!);
   const parsed = parseUnlimited(parts.join("\n\n")).children;
   if (parsed.length !== parts.length || parsed.some((node) => node.type !== "heading")) return undefined;

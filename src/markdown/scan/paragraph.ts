@@ -1,10 +1,11 @@
+import { parseUnlimited } from "../parse-markdown.js";
 import { type ContentLine, ContentReader } from "./content-reader.js";
 import { ScanDeclined } from "./declined.js";
 import { paragraphAfterDefinitions } from "./definitions.js";
 import { COMPLETE, htmlStart } from "./html-block.js";
 import { atxHeading, fenceOpening, isSetextUnderline, isThematicBreak } from "./leaf-starts.js";
 import type { LineCursor } from "./line-cursor.js";
-import { TASK, taskCheck, UNMODELLED } from "./task-check.js";
+import { NOT_A_TASK, TASK, taskCheck } from "./task-check.js";
 
 // How a line interrupts a paragraph.
 export const INTERRUPTS = 0;
@@ -69,7 +70,10 @@ export class Paragraph {
   /** Index of the line where the paragraph proper starts (after definitions; the reader is there), or -1. */
   private start = -1;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly lineEnding: (line: number) => string,
+  ) {
     this.reader = new ContentReader(text, this.lines);
   }
 
@@ -102,6 +106,36 @@ export class Paragraph {
     return this.lines[0]!.line;
   }
 
+  /**
+   * A line of the block as its flow part read, to be parsed on its own: its characters (whitespace matters
+   * inside code spans). Put at a multiple of 4 columns, its leading whitespace is then at least 4 columns
+   * wide wherever it was here, so it goes on the paragraph wherever it did. The rest of a tab partly taken by
+   * a container prefix is written as spaces: as leading whitespace of a paragraph line it is no text. Inside
+   * a code span or inline HTML running on from the line before, micromark keeps those columns as spaces that
+   * are not space characters (a code span does not strip them as its padding): not modelled.
+   */
+  private lineAsRead(at: ContentLine): string {
+    if (at.virtual > 0 && this.mayRunOn()) throw new ScanDeclined("a paragraph line starting inside a tab, after a backtick or `<`");
+    return " ".repeat(at.virtual) + this.text.slice(at.start, at.end);
+  }
+
+  // Whether an inline construct might run from one line of the paragraph into the next.
+  private mayRunOn(): boolean {
+    for (let index = this.start; index < this.count; index++) {
+      const at = this.lines[index]!;
+      for (let pos = at.start; pos < at.end; pos++) {
+        const code = this.text.charCodeAt(pos);
+        if (code === 96 || code === 60) return true;
+      }
+    }
+    return false;
+  }
+
+  /** After `end()`: the line where the paragraph proper starts. */
+  startLine(): number {
+    return this.lines[this.start]!.line;
+  }
+
   lastLine(): number {
     return this.lines[this.count - 1]!.line;
   }
@@ -113,11 +147,35 @@ export class Paragraph {
     return this.start >= 0;
   }
 
-  /** After `end()`, the paragraph is a list item's first: does it open with a task-list check? */
-  isTask(): boolean {
+  /**
+   * After `end()`, the paragraph is a list item's first content: whether it opens with a task-list check, as
+   * the line where mdast then starts it (0: no task). That is its first line, except after a box spanning a
+   * line ending: `mdast-util-gfm-task-list-item` drops the whitespace after the box from the paragraph's first
+   * text node and, unless that empties the node, starts the paragraph there, on the `]` line. Whether it does
+   * depends on the inline content after the box, so that content is parsed alone, after `-   [ ]`.
+   */
+  task(): number {
     const check = taskCheck(this.reader);
-    if (check === UNMODELLED) throw new ScanDeclined("a task list check box spanning a line ending");
-    return check === TASK;
+    if (check === NOT_A_TASK) return 0;
+    const first = this.startLine();
+    if (check === TASK) return first;
+    const { lines, text } = this;
+    const box = lines[this.start + 1]!;
+    // The item's content at column 4: the following lines go in indented that far, so each goes on the
+    // paragraph as it did here. Only a line that reads as a setext underline goes in as it is: it was a lazy
+    // line here, and is one there.
+    let source = `-   [ ]${text.slice(box.start + 1, box.end)}`;
+    for (let index = this.start + 2; index < this.count; index++) {
+      const part = this.lineAsRead(lines[index]!);
+      source += this.lineEnding(lines[index - 1]!.line) + (UNDERLINE_LIKE.test(part) ? part : `    ${part}`);
+    }
+    const list = parseUnlimited(source).children[0];
+    const item = list?.type === "list" ? list.children[0] : undefined;
+    const paragraph = item?.children[0];
+    if (paragraph?.type !== "paragraph" || typeof item?.checked !== "boolean") {
+      throw new ScanDeclined("a task list check box spanning a line ending, in a paragraph read differently alone");
+    }
+    return paragraph.position?.start.column === 5 ? first : box.line;
   }
 
   /**
@@ -128,18 +186,18 @@ export class Paragraph {
    * starting the paragraph) goes with its first character escaped (the same text, and no inline markup can
    * start before it); a later, lazy one is not modelled (escaping it could change a code span around it).
    */
-  setextTitleSource(lineEnding: (line: number) => string): string {
-    const { lines, text } = this;
+  setextTitleSource(): string {
+    const { lines } = this;
     let source = "x\n";
     for (let index = this.start; index < this.count; index++) {
       const at = lines[index]!;
-      let part = " ".repeat(at.virtual) + text.slice(at.start, at.end);
+      let part = this.lineAsRead(at);
       if (UNDERLINE_LIKE.test(part)) {
         if (index !== this.start) throw new ScanDeclined("a setext heading line that reads as an underline");
         const indent = part.length - part.trimStart().length;
         part = `${part.slice(0, indent)}\\${part.slice(indent)}`;
       }
-      source += part + lineEnding(at.line);
+      source += part + this.lineEnding(at.line);
     }
     return `${source}=`;
   }

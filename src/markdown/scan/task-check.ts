@@ -2,8 +2,8 @@ import { type ContentReader, EOF, EOL, isLineEndingOrSpace, isMarkdownSpace } fr
 
 export const NOT_A_TASK = 0;
 export const TASK = 1;
-/** A check whose box spans a line ending (`[` at the end of one line, `]` on the next): not modelled. */
-export const UNMODELLED = 2;
+/** A task whose box spans a line ending: `[` ends one line, `]` starts the next. */
+export const TASK_OVER_LINES = 2;
 
 /**
  * The GFM task-list check, exactly as `micromark-extension-gfm-task-list-item` 2.1 tokenizes it at the start
@@ -11,8 +11,8 @@ export const UNMODELLED = 2;
  * ending, or spaces/tabs followed by anything but the end of the paragraph. (Its `inside` state takes any
  * whitespace code as the unchecked value, so a tab fits only where it is one column wide.)
  *
- * A box spanning a line ending makes `mdast-util-gfm-task-list-item` move the paragraph's start to the next
- * line, depending on the inline content after it; that is reported as UNMODELLED for the caller to decline.
+ * A box spanning a line ending is told apart: `mdast-util-gfm-task-list-item` may then move the paragraph's
+ * start to the next line (see Paragraph.task).
  */
 export function taskCheck(reader: ContentReader): number {
   const quick = plainTaskCheck(reader);
@@ -23,13 +23,13 @@ export function taskCheck(reader: ContentReader): number {
   if (!(isLineEndingOrSpace(value) || value === 88 || value === 120)) return NOT_A_TASK;
   reader.next();
   if (reader.code() !== 93 /* ] */) return NOT_A_TASK;
-  if (value === EOL) return UNMODELLED;
+  const task = value === EOL ? TASK_OVER_LINES : TASK;
   reader.next();
   const after = reader.code();
-  if (after === EOL) return TASK;
+  if (after === EOL) return task;
   if (!isMarkdownSpace(after)) return NOT_A_TASK;
   reader.skipSpaces();
-  return reader.code() === EOF ? NOT_A_TASK : TASK;
+  return reader.code() === EOF ? NOT_A_TASK : task;
 }
 
 // The same on the text itself when it is plain: `[`, space or x, `]`, space, then a non-blank character on
