@@ -7,23 +7,24 @@ import type { BoardHeading } from "./sections.js";
 import { parseTaskLine } from "./task-line.js";
 
 /*
- * Measured (commits 6c206d4–febbb4b; the shared 2-core machine at load average 8–11, so ± a factor of 2):
- * scanBoard warm (median of 15 runs) against one parseBoardWithMdast run, the same Board from both.
+ * Measured (commits 6c206d4–135787c, on the shared 2-core machine at load average 8–11, so ± a factor of 2):
+ * scanBoard warm (median of 15 runs, three rounds) against one parseBoardWithMdast run; both the same Board.
  *
  *   board                                                 size     mdast      scanner
  *   200 items                                             0.01 MB      97 ms    1–2 ms
  *   10,000 items                                          0.58 MB   2,235 ms    8–9 ms
  *   25,000 items (`- [ ] Task 00001: implement …`)         3.9 MB   5,730 ms   17–38 ms
- *   24,000 items of `*a _b ` runs                          5.2 MB  30,571 ms   23–29 ms
+ *   24,000 items of `*a _b ` runs                          5.2 MB  30,571 ms   23–41 ms
  *   one paragraph of `&amp; &#123; &lt; ` (20,000 lines)   4.7 MB  30,317 ms    2–3 ms
- *   `<a ` × 800,000 in one item                            2.4 MB  10,036 ms   10–13 ms
+ *   `<a ` × 800,000 in one item                            2.4 MB  10,036 ms   10–14 ms
  *   1,000 headings, an item under each                    0.03 MB     812 ms    4–14 ms
  *   64-deep nesting × 48 (3,120 lines)                    0.24 MB   1,581 ms   20–33 ms
  *   blank-line flood (25,000 lines)                       0.03 MB     338 ms    2–4 ms
  *   20,000 unclosed `[a](` in one item                    0.08 MB     178 ms    < 0.1 ms
  *
- * A fresh process's first parseBoard of the 10,000-item board (dist/, cold code): 34–65 ms of main-thread
- * CPU with --single-threaded; 90–200 ms wall in the normal mode on that loaded machine.
+ * Cold, in a fresh process: the first scanBoard of the 10,000-item board takes 50–80 ms of CPU with
+ * --single-threaded (JIT compilation included); a fresh server (dist/cli.js) answers its first
+ * get_work_items on a 10,000-item board in 95–107 ms (after its start-up, 200–214 ms).
  */
 
 /**
