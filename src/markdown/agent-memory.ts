@@ -1,5 +1,6 @@
 import { detectLineEnding, endsWithLineBreak, type LineEnding, lineSpan, lineStarts } from "./lines.js";
 import { parseMarkdown } from "./parse-markdown.js";
+import { scanBoard } from "./scan-board.js";
 import { type BoardHeading, collectHeadings, findSection } from "./sections.js";
 
 export const MEMORY_SECTIONS = { scratchpad: "Scratchpad", subtasks: "Subtasks", notes: "Notes" } as const;
@@ -98,8 +99,16 @@ function bodyRange(text: string, starts: number[], headings: BoardHeading[], tit
   };
 }
 
+// The block scanner finds the same headings as mdast in linear time (a long memory file is read page by page,
+// each page a call); mdast, within its limits, where the scanner declines.
 function memoryHeadings(text: string): BoardHeading[] {
-  return collectHeadings(parseMarkdown(text));
+  let scanned: BoardHeading[] | undefined;
+  try {
+    scanned = scanBoard(text)?.headings;
+  } catch {
+    scanned = undefined;
+  }
+  return scanned ?? collectHeadings(parseMarkdown(text));
 }
 
 // Appended text starts on the next line, unless that would turn the old last line into a setext heading

@@ -24,6 +24,11 @@ const CR = 13;
  */
 export function lineStarts(text: string): number[] {
   const starts = [text.startsWith(BOM) ? 1 : 0];
+  if (!text.includes("\r")) {
+    // The usual case, much faster through indexOf (this runs on every parse of the board).
+    for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) starts.push(at + 1);
+    return starts;
+  }
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === LF) starts.push(i + 1);

@@ -1,6 +1,8 @@
 import type { List, ListItem, Nodes } from "mdast";
 import { detectLineEnding, type LineEnding, lineSpan, lineStarts } from "./lines.js";
+import { assertParseable } from "./parse-limits.js";
 import { parseMarkdown } from "./parse-markdown.js";
+import { scanBoard } from "./scan-board.js";
 import { type BoardHeading, toBoardHeading } from "./sections.js";
 import { type ItemStatus, parseTaskLine, type TaskLine } from "./task-line.js";
 
@@ -37,10 +39,32 @@ export interface Board {
 }
 
 /**
- * Find every GFM task item and heading in a board. The parser decides what is an item (so task-like text in
- * code, HTML, tables or paragraphs is not); positions map each item to its line, whose text is then read raw.
+ * Find every GFM task item and heading in a board. CommonMark's block structure decides what is an item (so
+ * task-like text in code, HTML or paragraphs is not); each item's line is then read raw. Throws
+ * MarkdownLimitError for text beyond the parse limits.
+ *
+ * The linear block scanner (scan-board.ts) finds them; for the rare text it does not model, mdast does.
  */
 export function parseBoard(text: string): Board {
+  assertParseable(text);
+  return scanned(text) ?? parseBoardWithMdast(text);
+}
+
+// The scanner is held to mdast by a differential test; should it still fail on some text, that text gets the
+// mdast parse (slower, and right) rather than an error. (Tests call scanBoard itself, which throws.)
+function scanned(text: string): Board | undefined {
+  try {
+    return scanBoard(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The same Board from the mdast parser (mdast-util-from-markdown with GFM task list items): the reference the
+ * scanner is tested against, and its fallback. Positions map each item to its line, whose text is read raw.
+ */
+export function parseBoardWithMdast(text: string): Board {
   const tree = parseMarkdown(text);
   const starts = lineStarts(text);
   const headings: BoardHeading[] = [];

@@ -5,6 +5,8 @@
  * measured on our 2-core machine, 1,000 nested list levels took 53 s, 5,000 headings 11 s (quadratic: 1,000
  * took 0.6 s), and a 5 MiB board of blank lines ran out of heap after four minutes. The byte limit alone does
  * not prevent that, and a stuck parse blocks every call of the server. The limits sit far above real boards.
+ * The block scanner that parses boards first (scan-board.ts) is linear in all of them, but mdast remains its
+ * fallback, and what a board may hold should not depend on which of the two reads it: the limits apply to both.
  */
 export const PARSE_LIMITS = {
   lines: 25_000,

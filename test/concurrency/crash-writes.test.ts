@@ -146,6 +146,7 @@ describe("writers killed at random moments", () => {
     const fresh = await spawnServer(["--root", root, "--agent-id", "agent-9"]);
     expect((await readdir(hfsDir)).filter((name) => TEMP.test(name))).toEqual([live]);
     // The fresh server works on the board the dead ones left, including any lock they died holding.
+    // The whole board in one page (the default page is 100 items; faster writers can leave more).
     const listed = await call(fresh.client, "get_work_items", { limit: 1000 });
     expect(listed.data.items).toHaveLength(assertCompleteVersion(before).size);
     expect((await call(fresh.client, "add_item", { description: "w9 tâche 0" })).data.success).toBe(true);
