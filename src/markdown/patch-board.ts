@@ -39,20 +39,27 @@ export function patchBoard(previousText: string, previous: Board, next: string):
   return { ...previous, items: items ?? previous.items, starts };
 }
 
+// Compared a chunk at a time (native string comparison), then a character at a time inside the chunk that
+// differs: on a 10,000-item board this runs inside the lock whenever another agent wrote first, and a
+// character-by-character loop over both 580 KB texts took most of the ~3 ms the re-decision cost.
+const CHUNK = 512;
+
 // First offset where the texts differ, and the last differing offset in each (from the common suffix).
 function changedOffsets(a: string, b: string): { first: number; last: { previous: number; next: number } } {
   const shorter = Math.min(a.length, b.length);
   let first = 0;
+  while (first + CHUNK <= shorter && a.slice(first, first + CHUNK) === b.slice(first, first + CHUNK)) first += CHUNK;
   while (first < shorter && a.charCodeAt(first) === b.charCodeAt(first)) first++;
   let tail = 0;
-  while (tail < shorter - first && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail)) tail++;
+  const room = shorter - first;
+  while (tail + CHUNK <= room && a.slice(a.length - tail - CHUNK, a.length - tail) === b.slice(b.length - tail - CHUNK, b.length - tail))
+    tail += CHUNK;
+  while (tail < room && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail)) tail++;
   return { first, last: { previous: Math.max(first, a.length - tail - 1), next: Math.max(first, b.length - tail - 1) } };
 }
 
 function sameText(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
-  return true;
+  return aEnd - aStart === bEnd - bStart && a.slice(aStart, aEnd) === b.slice(bStart, bEnd);
 }
 
 // Index (0-based) of the line containing `offset`.

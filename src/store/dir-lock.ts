@@ -82,6 +82,11 @@ export class DirLock {
     return this.parked.ensure().workDir;
   }
 
+  /** Whether the lock is held or others wait for it now: one who asks for it now will likely wait its turn. */
+  contended(): boolean {
+    return existsSync(this.lockDir) || !this.queue.isEmpty();
+  }
+
   async acquire(): Promise<LockLease> {
     const started = Date.now();
     let lastHolder: string | undefined;

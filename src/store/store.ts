@@ -33,7 +33,14 @@ interface Plan {
   /** The version decided on. */
   read: FileSnapshot | null;
   decided: GroupDecision & { text: string };
-  temp: TempFile;
+  /**
+   * The decided text, written and fsynced before the lock is asked for, so the locked section is a rename —
+   * unless others already wait for the lock: then the board will most likely have changed by our turn, the
+   * text is decided and written again inside the lock anyway, and an fsync out here only competes with the
+   * holder's for the disk. Measured with 64 agents on one board, same machine, alternating builds: 122–125
+   * calls/s skipping it against 82–87 writing it.
+   */
+  temp: TempFile | undefined;
 }
 
 /**
@@ -142,7 +149,7 @@ export class Store implements BoardStore {
         // Nothing to write: answered without the lock (a decision on a settled read; e.g. not_available).
         if (decided.text === null || decided.text === (read?.text ?? null)) settle(group, decided.outcomes);
         else if (read === null && this.existedElsewhere(file)) rejectAll(group, vanished(file));
-        else plans.push({ group, read, decided: decided as Plan["decided"], temp: this.writeTemp(file, decided.text, read) });
+        else plans.push({ group, read, decided: decided as Plan["decided"], temp: this.prepareTemp(file, decided.text, read) });
       } catch (error) {
         rejectAll(group, error);
       }
@@ -195,7 +202,7 @@ export class Store implements BoardStore {
     const file = plan.group[0]!.file;
     const now = readStrict(file);
     let decided: GroupDecision = plan.decided;
-    let temp = { ...plan.temp, path: join(lease.workDir, basename(plan.temp.path)) };
+    let temp = plan.temp && { ...plan.temp, path: join(lease.workDir, basename(plan.temp.path)) };
     if (!sameContent(now, plan.read)) {
       // Someone wrote since we decided: decide again on their version, if it is whole and cheap to decide on.
       if (!this.reader.trusts(file, now)) return "retry";
@@ -208,6 +215,7 @@ export class Store implements BoardStore {
       if (decided.text === null || decided.text === (now?.text ?? null)) return { decided, wrote: false };
       temp = writeTemp(lease.workDir, basename(file), decided.text, now?.mode);
     }
+    temp ??= writeTemp(lease.workDir, basename(file), plan.decided.text, now?.mode);
     // One last look, as close to the rename as we can get: a save by rename landing after our read would
     // otherwise be replaced. This leaves the step between two system calls (docs/guarantees.md).
     if (!stillNames(file, now)) return "retry";
@@ -227,10 +235,10 @@ export class Store implements BoardStore {
     return { decided, wrote: true };
   }
 
-  // The new text, durable in a temp file in our parked work folder, before the lock is even asked for.
-  private writeTemp(file: string, text: string, read: FileSnapshot | null): TempFile {
-    mkdirSync(dirname(file), { recursive: true });
-    return writeTemp(this.lock.prepare(), basename(file), text, read?.mode);
+  // The new text, durable in a temp file in our parked work folder, before the lock is even asked for (see Plan).
+  private prepareTemp(file: string, text: string, read: FileSnapshot | null): TempFile | undefined {
+    mkdirSync(dirname(file), { recursive: true }); // the folder the commit renames into (`agents/`)
+    return this.lock.contended() ? undefined : writeTemp(this.lock.prepare(), basename(file), text, read?.mode);
   }
 
   // Still inside the lock, so log lines keep the order of the writes they describe. The write itself is
