@@ -68,8 +68,8 @@ export class DirLock {
     this.timeoutMs = options.timeoutMs;
     this.staleMs = options.staleMs ?? DEFAULT_STALE_MS;
     // A waiter's ticket only keeps its place in line (the lock does not rest on it): a waiter that stops beating
-    // for a second loses its place until it looks again, rather than holding everyone up for staleMs.
-    this.queue = new LockQueue(options.dir, Math.min(this.staleMs, 1_000));
+    // for 2.5 s loses its place until it looks again, rather than holding everyone up for staleMs.
+    this.queue = new LockQueue(options.dir, Math.min(this.staleMs, 2_500));
     this.parked = new ParkedLock(options.dir);
     this.onTakeover = options.onTakeover;
   }
@@ -113,7 +113,9 @@ export class DirLock {
         } else {
           changes?.close();
           changes = undefined;
-          await ticket!.waitForTurn(Math.min(100 + Math.random() * 50, left));
+          // The watch on the ticket ahead wakes us; the poll only catches a waiter ahead that died. Polling every
+          // 100 ms cost 64 waiting servers more CPU than the lock holder had (64 agents: 73-78 against 88-94 calls/s).
+          await ticket!.waitForTurn(Math.min(400 + Math.random() * 100, left));
         }
       }
     } finally {
