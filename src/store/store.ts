@@ -203,6 +203,7 @@ export class Store implements BoardStore {
     const now = readStrict(file);
     let decided: GroupDecision = plan.decided;
     let temp = plan.temp && { ...plan.temp, path: join(lease.workDir, basename(plan.temp.path)) };
+    let text = plan.decided.text;
     if (!sameContent(now, plan.read)) {
       // Someone wrote since we decided: decide again on their version, if it is whole and cheap to decide on.
       if (!this.reader.trusts(file, now)) return "retry";
@@ -213,20 +214,21 @@ export class Store implements BoardStore {
         throw error;
       }
       if (decided.text === null || decided.text === (now?.text ?? null)) return { decided, wrote: false };
-      temp = writeTemp(lease.workDir, basename(file), decided.text, now?.mode);
+      text = decided.text;
+      temp = undefined;
     }
-    temp ??= writeTemp(lease.workDir, basename(file), plan.decided.text, now?.mode);
-    // One last look, as close to the rename as we can get: a save by rename landing after our read would
-    // otherwise be replaced. This leaves the step between two system calls (docs/guarantees.md).
-    if (!stillNames(file, now)) return "retry";
     try {
+      temp ??= writeTemp(lease.workDir, basename(file), text, now?.mode);
+      // One last look, as close to the rename as we can get: a save by rename landing after our read would
+      // otherwise be replaced. This leaves the step between two system calls (docs/guarantees.md).
+      if (!stillNames(file, now)) return "retry";
       if (now === null) commitCreate(temp, file);
       else commitReplace(temp, file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EEXIST") return "retry"; // created meanwhile (git putting back a file it had just removed)
-      // Fenced (another server took the lock over: nothing more may commit), or our temp file or the target's
-      // folder vanished meanwhile (someone tidied `.hfs/`): go round again.
+      // Fenced (another server took the lock over: our work folder is gone, nothing more may commit), or our temp
+      // file or the target's folder vanished meanwhile (someone tidied `.hfs/`): go round again.
       if (code === "ENOENT") return lease.stillHeld() ? "retry" : "lost";
       throw error;
     }
