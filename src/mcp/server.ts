@@ -8,13 +8,16 @@ import { registerBoardResources } from "./resources/board-resources.js";
 import { followClientRoots } from "./roots.js";
 import { registerTools } from "./tools/index.js";
 
-export interface ServerOptions extends BoardManagerOptions {
+/**
+ * What to serve: an existing board (`board`: the CLI keeps it to drain writes on shutdown; HTTP sessions share
+ * one), or the board a new manager opens at `root` with the other BoardManagerOptions.
+ */
+export type ServerOptions = ServeOptions & ({ board: CurrentBoard } | (BoardManagerOptions & { board?: undefined }));
+
+/** How the server behaves, whatever board it serves. */
+export interface ServeOptions {
   /** Where diagnostics go; never stdout, which carries the protocol. Defaults to stderr. */
   log?: (message: string) => void;
-  /** An existing manager to serve; else one is created for `root`. */
-  manager?: BoardManager;
-  /** The board to serve, whose root may change (the CLI keeps it to drain writes on shutdown); overrides `manager`. */
-  board?: CurrentBoard;
   /**
    * Nobody chose `root` (it is the working directory): serve the first `file://` root of a client that offers
    * roots instead, and follow its changes (see roots.ts).
@@ -41,7 +44,7 @@ export const INSTRUCTIONS = [
 /** An MCP server over the board at `options.root`. Creating it touches no file; connect it to a transport. */
 export function createServer(options: ServerOptions): McpServer {
   const log = options.log ?? ((message: string) => process.stderr.write(`hfs-mcp: ${message}\n`));
-  const board = options.board ?? new CurrentBoard(options, options.manager ?? new BoardManager(options));
+  const board = options.board ?? new CurrentBoard(options, new BoardManager(options));
   // `logging` must be declared here, in the constructor: the SDK installs its logging/setLevel handler only then.
   const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
   const manager = board.view(logWrites(server));

@@ -83,8 +83,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return reply(res, 503, "Service Unavailable: too many open sessions; close one (DELETE) or retry later");
     }
     const agent = caller !== "open" ? caller.agentId : options.access.kind === "none" ? options.access.agentId : undefined;
-    // `root` and `lockTimeoutMs` are the shared board's; createServer builds no manager of its own when given one.
-    const server = createServer({ root: board.root ?? "", lockTimeoutMs: options.lockTimeoutMs, log, board, sessionAgent: agent });
+    const server = createServer({ board, log, sessionAgent: agent });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: MAX_BODY_BYTES,
