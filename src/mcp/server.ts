@@ -31,11 +31,11 @@ export interface ServerOptions extends BoardManagerOptions {
 
 export const INSTRUCTIONS = [
   "Several agents share work through one board of items (.hfs/state.md).",
-  "1. get_work_items to see what is available.",
-  "2. claim_item before you start an item; not_available means another agent has it: pick another.",
-  "   Or claim_next: it picks and claims the next available item in one step.",
+  "1. get_work_items to see what is available: `ready` items can be started now, `blocked_by` is what one waits for.",
+  "2. claim_item before you start an item; not_available (another agent has it) or blocked (it waits): pick another.",
+  "   Or claim_next: it picks and claims the next ready item in one step.",
   "3. complete_item when it is done; release_item if you stop without finishing.",
-  "add_item records new work; update_agent_memory / get_agent_memory keep your own notes.",
+  "add_item records new work (`(after: <item>)` at its end makes it wait); update_agent_memory / get_agent_memory keep your notes.",
 ].join("\n");
 
 /** An MCP server over the board at `options.root`. Creating it touches no file; connect it to a transport. */

@@ -24,6 +24,9 @@ const NEW_BOARD_HEAD =
   "     An item stays where it is whatever its status; add sections of your own to group work. -->\n\n" +
   "## Available Work Items\n\n";
 
+/** What get_work_items adds to an item nothing waits for and nobody holds. */
+const UNBLOCKED = { claimed_by: null, claimed_at: null, blocked_by: [], holder_online: null, holder_offline_since: null };
+
 /** Like spawnServer, but in a chosen working directory. */
 function spawnIn(cwd: string, args: string[], env: Record<string, string> = {}) {
   return spawnServer(args, env, { cwd });
@@ -82,10 +85,10 @@ describe("hfs-mcp over stdio", () => {
     expect((await call(client, "get_work_items")).data).toEqual({
       success: true,
       items: [
-        { description: "Build auth", status: "completed", claimed_by: null, claimed_at: null, line: 8, section: "Available Work Items" },
-        { description: "Write docs", status: "available", claimed_by: null, claimed_at: null, line: 9, section: "Available Work Items" },
+        { ...UNBLOCKED, description: "Build auth", status: "completed", ready: false, line: 8, section: "Available Work Items" },
+        { ...UNBLOCKED, description: "Write docs", status: "available", ready: true, line: 9, section: "Available Work Items" },
       ],
-      counts: { available: 1, in_progress: 0, completed: 1 },
+      counts: { available: 1, in_progress: 0, completed: 1, ready: 1 },
     });
 
     // A new board: the template (src/markdown/board-template.ts), one section, the two items in it.
