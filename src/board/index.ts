@@ -15,4 +15,5 @@ export type { Completed } from "./item-changes.js";
 export type { ItemChange, ItemRef } from "./item-decision.js";
 export type { Listing, ListQuery, StatusCounts, WorkItem } from "./listing.js";
 export type { Memory } from "./memory.js";
+export { DEFAULT_PRESENCE_INTERVAL_MS, MISSED_BEATS } from "./presence.js";
 export { checkAgentId } from "./validate.js";

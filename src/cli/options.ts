@@ -5,11 +5,12 @@ import { DEFAULT_SESSION_IDLE_MINUTES, type HttpOptions } from "../mcp/http/http
 import { isFileSystemRoot, notAProject } from "../mcp/project-root.js";
 import { DEFAULT_STALE_MS, isDirectory } from "../store/index.js";
 import { parseHttpOptions } from "./http-flags.js";
+import { type PresenceOptions, parsePresenceOptions } from "./presence-flags.js";
 
 /** The shortest stale timeout accepted: a holder beats every staleMs/5, and a busy machine delays timers. */
 const MIN_STALE_MS = 500;
 
-export interface CliOptions {
+export interface CliOptions extends PresenceOptions {
   root: string;
   /** Who chose `root`; absent when it is only the working directory, which a client's roots then override. */
   rootSource?: "--root" | "HFS_ROOT";
@@ -37,7 +38,7 @@ export type ParsedCli =
       unlessClientRoots?: CliOptions;
     };
 
-export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS] [--lock-stale-ms MS]
+export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS] [--lock-stale-ms MS] [--reclaim-after-minutes N]
        hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--session-idle-minutes N]
                [--root DIR] [--agent-id ID]
 
@@ -49,6 +50,8 @@ An MCP server (stdio, or Streamable HTTP at /mcp) that lets several agents share
   --lock-timeout-ms MS  how long a write waits for the .hfs lock (env HFS_LOCK_TIMEOUT_MS; default ${DEFAULT_LOCK_TIMEOUT_MS})
   --lock-stale-ms MS    a lock holder silent this long is presumed gone, where its pid cannot be checked
                         (another host or container; env HFS_LOCK_STALE_MS; default ${DEFAULT_STALE_MS})
+  --reclaim-after-minutes N  let claim_item and claim_next take an item whose holder has been offline
+                        (no server running) for N minutes (env HFS_RECLAIM_AFTER_MINUTES; default: never)
   --help, --version
 
 HTTP mode (one server owns .hfs/; agents on other machines connect to it with a bearer token):
@@ -78,6 +81,7 @@ function parseFlags(args: string[]) {
       "no-auth": { type: "boolean" },
       "allowed-hosts": { type: "string" },
       "session-idle-minutes": { type: "string" },
+      "reclaim-after-minutes": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -122,6 +126,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
       message: `--lock-stale-ms \`${staleText}\` is not a whole number of milliseconds of at least ${MIN_STALE_MS}.`,
     };
   }
+  const presence = parsePresenceOptions({
+    reclaimAfterMinutes: values["reclaim-after-minutes"] ?? nonEmpty(env.HFS_RECLAIM_AFTER_MINUTES),
+    presenceIntervalMs: nonEmpty(env.HFS_PRESENCE_INTERVAL_MS),
+  });
+  if (typeof presence === "string") return { kind: "exit", code: 2, message: presence };
   if (values.http === undefined) {
     const stray = (["token", "no-auth", "allowed-hosts", "session-idle-minutes"] as const).find((flag) => values[flag] !== undefined);
     if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
@@ -139,9 +148,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     if (typeof http === "string") return { kind: "exit", code: 2, message: http };
     // Over HTTP nobody offers client roots (a remote client's file:// roots are on another machine): `/` is refused now.
     if (isFileSystemRoot(root)) return { kind: "exit", code: 2, message: notAProject(root, "the working directory") };
-    return { kind: "run", options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, lockStaleMs, http } };
+    return {
+      kind: "run",
+      options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, lockStaleMs, ...presence, http },
+    };
   }
-  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, lockStaleMs };
+  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, lockStaleMs, ...presence };
   if (isFileSystemRoot(root)) {
     return { kind: "exit", code: 2, message: workingDirectoryRefusal(root, "the client offers no roots"), unlessClientRoots: options };
   }

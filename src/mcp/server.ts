@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { actingAs } from "./acting-as.js";
 import { CurrentBoard } from "./current-board.js";
 import { logWrites } from "./logging.js";
+import { presenceOfCalls } from "./presence-scope.js";
 import { registerBoardResources } from "./resources/board-resources.js";
 import { followClientRoots } from "./roots.js";
 import { registerTools } from "./tools/index.js";
@@ -44,7 +45,17 @@ export function createServer(options: ServerOptions): McpServer {
   const board = options.board ?? new CurrentBoard(options, options.manager ?? new BoardManager(options));
   // `logging` must be declared here, in the constructor: the SDK installs its logging/setLevel handler only then.
   const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
-  const manager = board.view(logWrites(server));
+  const logWrite = logWrites(server);
+  const presence = presenceOfCalls(board);
+  const manager = board.view((method, input, outcome, called) => {
+    logWrite(method, input, outcome, called);
+    presence.observe(method, input, outcome, called);
+  });
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    presence.close();
+    previousOnClose?.();
+  };
   registerTools(server, options.sessionAgent === undefined ? manager : actingAs(manager, options.sessionAgent), log);
   registerBoardResources(server, board, log);
   if (options.followClientRoots) followClientRoots(server, board, { log, onNoRoot: options.onNoRoot });

@@ -96,8 +96,10 @@ describe("hfs-mcp over stdio", () => {
     expect(await readFile(join(root, ".hfs", "agents", "alpha.md"), "utf8")).toBe(
       "# Agent Memory: alpha\n\n## Scratchpad\n\n## Subtasks\n\n## Notes\n\nauth done\n",
     );
-    // No lock or temp file is left behind; the server's parked lock dir is its own, named by its pid.
-    expect(await entriesBesideParkedLocks(join(root, ".hfs"))).toEqual(["agents", "log.md", "state.md"]);
+    // No lock or temp file is left behind; the server's parked lock dir is its own, named by its pid. Its
+    // presence record appeared with the first write (the one that created .hfs/).
+    expect(await entriesBesideParkedLocks(join(root, ".hfs"))).toEqual(["agents", "log.md", "presence", "state.md"]);
+    expect(await readdir(join(root, ".hfs", "presence"))).toEqual([expect.stringMatching(new RegExp(`^alpha~${pid}~`))]);
     // The history, one line per board write, in order.
     const history = (await readFile(join(root, ".hfs", "log.md"), "utf8")).split("\n").filter((line) => line.startsWith("- "));
     expect(history.map((line) => line.replace(/^- \S+ /, ""))).toEqual([
@@ -149,8 +151,9 @@ describe("hfs-mcp over stdio", () => {
     await eventually(() => expect(responses().length).toBeGreaterThanOrEqual(5));
     child.stdin.end();
     expect(await exited).toBe(0);
-    // A clean exit takes its parked lock dir along: only the board is left.
-    expect((await readdir(join(root, ".hfs"))).sort()).toEqual(["log.md", "state.md"]);
+    // A clean exit takes its parked lock dir along: only the board is left, and the record of when alpha left.
+    expect((await readdir(join(root, ".hfs"))).sort()).toEqual(["log.md", "presence", "state.md"]);
+    expect(await readdir(join(root, ".hfs", "presence"))).toEqual(["alpha.left"]);
 
     const messages = responses().map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: any });
     expect(messages.every((message) => message.jsonrpc === "2.0")).toBe(true);
@@ -229,7 +232,7 @@ describe("hfs-mcp over stdio", () => {
     await writeFile(join(root, ".hfs", live), "in flight");
     const server = await spawnServer(["--root", root, "--agent-id", "alpha"]);
     expect((await call(server.client, "get_work_items")).data).toMatchObject({ success: true });
-    expect((await readdir(join(root, ".hfs"))).sort()).toEqual([live, "agents"].sort());
+    expect((await readdir(join(root, ".hfs"))).sort()).toEqual([live, "agents", "presence"].sort());
     expect(await readdir(join(root, ".hfs", "agents"))).toEqual([]);
   });
 });
