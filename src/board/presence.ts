@@ -30,6 +30,8 @@ const UNKNOWN: HolderPresence = { online: null, offlineSince: null };
 /** The presence of every agent, as the records read at one moment show it. */
 export class PresenceView {
   private readonly byAgent = new Map<string, PresenceRecord[]>();
+  /** Judged once per agent: a listing asks about the same few holders for many items. */
+  private readonly judged = new Map<string, HolderPresence>();
 
   constructor(
     records: readonly PresenceRecord[],
@@ -44,6 +46,15 @@ export class PresenceView {
   }
 
   of(agent: string): HolderPresence {
+    let presence = this.judged.get(agent);
+    if (presence === undefined) {
+      presence = this.judge(agent);
+      this.judged.set(agent, presence);
+    }
+    return presence;
+  }
+
+  private judge(agent: string): HolderPresence {
     const records = this.byAgent.get(agent);
     if (!records) return UNKNOWN;
     let lastSeen = 0;
