@@ -17,6 +17,8 @@ export function loadMarkdown(): Promise<Markdown> {
 
 /** Boards up to this size may be parsed inside the lock (a few milliseconds); bigger ones are decided outside. */
 const LOCKED_PARSE_MAX_CHARS = 256 * 1024;
+/** Boards up to this many items may have their dependency graph built inside the lock (about a millisecond). */
+const LOCKED_GRAPH_MAX_ITEMS = 2_000;
 
 /** A board as the rules read it: its items and headings, and the lines of any merge conflict left in it. */
 export interface ParsedBoard {
@@ -58,8 +60,13 @@ export class BoardContext {
    * only statuses change: inside the lock, a claim decided again on a board another agent just changed costs a
    * look at a few items, not a rebuild.
    */
-  dependencies(board: Board): Dependencies {
-    this.lastDependencies = Dependencies.of(board, this.lastDependencies);
+  dependencies(board: Board, context: DecideContext = { locked: false }): Dependencies {
+    const last = this.lastDependencies;
+    // Inside the lock, a big board whose structure changed (a person edited a name) is decided outside instead.
+    if (context.locked && last?.board !== board && board.items.length > LOCKED_GRAPH_MAX_ITEMS && !Dependencies.sharesGraph(board, last)) {
+      throw new DecideOutsideLock();
+    }
+    this.lastDependencies = Dependencies.of(board, last);
     return this.lastDependencies;
   }
 

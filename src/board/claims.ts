@@ -17,10 +17,10 @@ export type Claimed = ItemChange & { claimed_by: string; reclaimed_from?: string
  * are safe. With reclaiming on, an item whose holder has been offline long enough is taken from it (see below).
  */
 export function claim(ctx: BoardContext, ref: ItemRef): Promise<Outcome<Claimed>> {
-  return changeItem<Claimed>(ctx, ref, ({ md, item, index, agent, text, board }) => {
+  return changeItem<Claimed>(ctx, ref, ({ md, item, index, agent, text, board, context }) => {
     if (item.status === "completed") return alreadyComplete(item);
     if (item.status === "in_progress" && item.claimedBy === agent) return claimed(md, text, board, item, agent);
-    const dependencies = ctx.dependencies(board);
+    const dependencies = ctx.dependencies(board, context);
     if (item.status === "in_progress") {
       const reclaim = reclaimable(ctx, item, agent, undefined);
       if (!reclaim) {
@@ -61,7 +61,7 @@ export async function claimNext(
       const parsed = ctx.parse(md, current ?? "", context);
       if (parsed.conflicts.length > 0) return { result: conflicted(parsed) };
       const { board } = parsed;
-      const dependencies = ctx.dependencies(board);
+      const dependencies = ctx.dependencies(board, context);
       const range = section === undefined ? undefined : md.findSection(board.headings, section, board.starts.length);
       const needle = query === undefined ? undefined : looseKey(query);
       let waiting = 0;

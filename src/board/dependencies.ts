@@ -47,15 +47,20 @@ export class Dependencies {
   private dependents: number[][] | undefined;
 
   private constructor(
-    private readonly board: Board,
+    readonly board: Board,
     private readonly graph: Graph,
   ) {}
 
   /** The dependencies of `board`, sharing `previous`'s graph when only statuses changed in between. */
   static of(board: Board, previous?: Dependencies): Dependencies {
     if (previous?.board === board) return previous;
-    const graph = previous && sameStructure(previous.graph.items, board.items) ? previous.graph : buildGraph(board.items);
+    const graph = Dependencies.sharesGraph(board, previous) ? previous!.graph : buildGraph(board.items);
     return new Dependencies(board, graph);
+  }
+
+  /** Whether `of(board, previous)` keeps previous's graph (a comparison of the items, no building). */
+  static sharesGraph(board: Board, previous: Dependencies | undefined): boolean {
+    return previous !== undefined && sameStructure(previous.graph.items, board.items);
   }
 
   /** Whether anything keeps the item from being started: an item it waits for is not completed, or a name is unresolved. */

@@ -12,12 +12,12 @@ export type Completed = ItemChange & { now_ready?: { description: string; line: 
 
 /** Mark an item you hold as done; the reply names the items that this makes ready (`now_ready`). */
 export function complete(ctx: BoardContext, ref: ItemRef): Promise<Outcome<Completed>> {
-  return changeItem<Completed>(ctx, ref, ({ md, item, index, agent, text, board }) => {
+  return changeItem<Completed>(ctx, ref, ({ md, item, index, agent, text, board, context }) => {
     if (item.status === "completed") return alreadyComplete(item);
     const notYours = notOwner(item, agent, "complete");
     if (notYours) return notYours;
     // Asked of the board before the completion: who waits for this item and for nothing else left open.
-    const unblocked = ctx.dependencies(board).unblockedBy(index);
+    const unblocked = ctx.dependencies(board, context).unblockedBy(index);
     const nowReady = unblocked.map((i) => ({ description: board.items[i]!.description, line: board.items[i]!.line }));
     return {
       result: {

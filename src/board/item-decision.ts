@@ -1,5 +1,5 @@
 import type { Board, BoardItem, ItemStatus } from "../markdown/index.js";
-import type { Decision } from "../store/index.js";
+import type { DecideContext, Decision } from "../store/index.js";
 import { type BoardContext, loadMarkdown, type Markdown, type ParsedBoard } from "./board-context.js";
 import { type Failure, failure, isFailure, type Outcome } from "./failure.js";
 import { findItem, stripClaimMarker } from "./find-item.js";
@@ -29,6 +29,8 @@ export interface ItemAt {
   agent: string;
   text: string;
   board: Board;
+  /** Whether the store holds its lock while this runs (see DecideContext): expensive work must not happen then. */
+  context: DecideContext;
 }
 
 export type ItemDecision<T extends { success: true }> = (at: ItemAt) => Failure | Decision<Outcome<T>> | { result: T };
@@ -53,7 +55,8 @@ export async function changeItem<T extends { success: true }>(
       if (parsed.conflicts.length > 0) return { result: conflicted(parsed) };
       const item = findItem(parsed.board.items, description, ref.line);
       if (isFailure(item)) return { result: item };
-      const decision = decide({ md, item, index: indexOfItem(parsed.board, item), agent, text: current ?? "", board: parsed.board });
+      const at = { md, item, index: indexOfItem(parsed.board, item), agent, text: current ?? "", board: parsed.board, context };
+      const decision = decide(at);
       return "result" in decision ? decision : { result: decision };
     }),
   );

@@ -2,10 +2,12 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { BoardContext } from "../../src/board/board-context.js";
 import { Dependencies } from "../../src/board/dependencies.js";
 import { findItem, ItemIndex } from "../../src/board/find-item.js";
 import { isFailure } from "../../src/board/index.js";
-import { parseBoard } from "../../src/markdown/index.js";
+import { claimItem, parseBoard } from "../../src/markdown/index.js";
+import { type BoardStore, DecideOutsideLock } from "../../src/store/index.js";
 import { call, inMemoryClient } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { expectJson, readText } from "../markdown/fixtures.js";
@@ -88,6 +90,18 @@ describe("Dependencies", () => {
       { description: "One", line: 1 },
       { description: "Four", line: null, problem: "not_found" },
     ]);
+  });
+
+  it("inside the lock, builds no graph for a big board whose structure changed: the decision goes outside", () => {
+    const text = `${Array.from({ length: 2_001 }, (_, i) => `- [ ] item ${i}`).join("\n")}\n`;
+    const ctx = new BoardContext({} as BoardStore, undefined);
+    const board = parseBoard(text);
+    ctx.dependencies(board);
+    const claimed = parseBoard(claimItem(text, board, board.items[5]!, "alpha"));
+    expect(ctx.dependencies(claimed, { locked: true }).isReady(5)).toBe(false); // statuses only: the graph is kept
+    const renamed = parseBoard(text.replace("- [ ] item 7\n", "- [ ] item 7 (after: item 8)\n"));
+    expect(() => ctx.dependencies(renamed, { locked: true })).toThrow(DecideOutsideLock);
+    expect(ctx.dependencies(renamed).blockers(7)).toEqual([{ description: "item 8", line: 9 }]);
   });
 
   it("names what completing an item makes ready: waiting for it and for nothing else still open", () => {
