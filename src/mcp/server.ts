@@ -48,8 +48,8 @@ export function createServer(options: ServerOptions): McpServer {
   const logWrite = logWrites(server);
   const presence = presenceOfCalls(board);
   const manager = board.view((method, input, outcome, called) => {
-    logWrite(method, input, outcome, called);
     presence.observe(method, input, outcome, called);
+    logWrite(method, input, outcome, called);
   });
   const previousOnClose = server.server.onclose;
   server.server.onclose = () => {
