@@ -1,8 +1,10 @@
 import type { MemorySection } from "../markdown/index.js";
 import { type BoardStore, Store } from "../store/index.js";
 import { BoardContext } from "./board-context.js";
+import { type Claimed, claim, claimNext } from "./claims.js";
 import type { Outcome } from "./failure.js";
-import { add, claim, claimNext, complete, type ItemChange, type ItemRef, release } from "./item-changes.js";
+import { add, type Completed, complete, release } from "./item-changes.js";
+import type { ItemChange, ItemRef } from "./item-decision.js";
 import { type Listing, type ListQuery, listItems } from "./listing.js";
 import { getMemory, type Memory, updateMemory } from "./memory.js";
 
@@ -16,6 +18,10 @@ export interface BoardManagerOptions {
   store?: BoardStore;
   /** Told, in a sentence for the server's log, of what the local store met (a stale lock taken over, a log skipped). */
   notice?: (message: string) => void;
+  /** How long a presence heartbeat counts as fresh where its process cannot be checked (default 15 s). */
+  presenceTimeoutMs?: number;
+  /** Let claims take an item whose holder has been offline this long (--reclaim-after-minutes); default never. */
+  reclaimAfterMs?: number;
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -40,7 +46,10 @@ export class BoardManager {
         lockStaleMs: options.lockStaleMs,
         notice: options.notice,
       });
-    this.ctx = new BoardContext(this.store, this.agentId);
+    this.ctx = new BoardContext(this.store, this.agentId, {
+      presenceTimeoutMs: options.presenceTimeoutMs,
+      reclaimAfterMs: options.reclaimAfterMs,
+    });
   }
 
   /** The board's items in file order, filtered and paged; counts cover the whole board. */
@@ -48,18 +57,18 @@ export class BoardManager {
     return listItems(this.ctx, query);
   }
 
-  /** Take an available item. Claiming an item you already hold succeeds again, so retries are safe. */
-  claim(ref: ItemRef): Promise<Outcome<ItemChange & { claimed_by: string }>> {
+  /** Take an available item that waits for nothing. Claiming an item you already hold succeeds again, so retries are safe. */
+  claim(ref: ItemRef): Promise<Outcome<Claimed>> {
     return claim(this.ctx, ref);
   }
 
-  /** Choose and claim the next available item (in a section, matching a query) in one step. */
-  claimNext(input: { section?: string; query?: string; agentId?: string }): Promise<Outcome<ItemChange & { claimed_by: string }>> {
+  /** Choose and claim the next ready item (in a section, matching a query) in one step. */
+  claimNext(input: { section?: string; query?: string; agentId?: string }): Promise<Outcome<Claimed>> {
     return claimNext(this.ctx, input);
   }
 
   /** Mark an item you hold as done. */
-  complete(ref: ItemRef): Promise<Outcome<ItemChange>> {
+  complete(ref: ItemRef): Promise<Outcome<Completed>> {
     return complete(this.ctx, ref);
   }
 

@@ -1,4 +1,5 @@
 import type { ItemStatus } from "../markdown/index.js";
+import type { Blocker } from "./dependencies.js";
 
 /** Every way a call can fail. Agents branch on `reason`; `hint` tells them what to do next. */
 export const FAILURE_REASONS = [
@@ -8,6 +9,7 @@ export const FAILURE_REASONS = [
   "none_available",
   "not_owner",
   "already_complete",
+  "blocked",
   "duplicate",
   "invalid_input",
   "agent_id_required",
@@ -33,6 +35,8 @@ export interface Failure {
   status?: ItemStatus;
   claimed_by?: string | null;
   field?: string;
+  /** For `blocked`: what the item waits for. */
+  blocked_by?: Blocker[];
 }
 
 /** A call's result: its success shape (which carries `success: true`) or a Failure. */

@@ -1,5 +1,6 @@
 import type { BoardItem } from "../markdown/index.js";
 import { looseKey } from "../markdown/loose-key.js";
+import { afterSuffix } from "../markdown/task-line.js";
 import { type Failure, failure } from "./failure.js";
 
 /** The text without a trailing claim marker (`… [IP:alpha]`), as copied from the board with it. */
@@ -9,12 +10,12 @@ export function stripClaimMarker(text: string): string {
 
 /**
  * What models paste along with a description: the list bullet and checkbox (`- [ ] `), a claim marker
- * (`[IP:alpha]`), surrounding quotes or backticks, trailing punctuation. Stripped only for matching.
+ * (`[IP:alpha]`), a dependency suffix (`(after: Build auth)`: the line as the board shows it), surrounding
+ * quotes or backticks, trailing punctuation. Stripped only for matching.
  */
 export function forgivingKey(text: string): string {
-  const stripped = stripClaimMarker(text.trim().replace(/^(?:[-*+]|\d{1,9}[.)])?\s*\[[ xX]\]\s+/, ""))
-    .replace(/^(["'`“‘])(.*)(["'`”’])$/, "$2")
-    .replace(/[.,;:!?]+$/, "");
+  const line = stripClaimMarker(text.trim().replace(/^(?:[-*+]|\d{1,9}[.)])?\s*\[[ xX]\]\s+/, ""));
+  const stripped = (afterSuffix(line.trim())?.description ?? line).replace(/^(["'`“‘])(.*)(["'`”’])$/, "$2").replace(/[.,;:!?]+$/, "");
   return looseKey(stripped);
 }
 
@@ -49,6 +50,45 @@ export function findItem(items: readonly BoardItem[], description: string, line?
     "Pass `line` with the description to pick one of `candidates`.",
     { candidates: matches.map((item) => ({ description: item.description, line: item.line })) },
   );
+}
+
+/**
+ * findItem's matching for many names over one board (the items an `(after: …)` suffix names): the same three
+ * levels — exact, then loose, then forgiving, each tried only when the stricter one found nothing — answered
+ * from maps built once per board, each on first need, instead of a scan of every item per name.
+ */
+export class ItemIndex {
+  private exact: Map<string, number[]> | undefined;
+  private loose: Map<string, number[]> | undefined;
+  private forgiving: Map<string, number[]> | undefined;
+
+  constructor(private readonly items: readonly BoardItem[]) {}
+
+  /** Indices of the items `name` matches at the first level that has any; [] when none does. */
+  match(name: string): readonly number[] {
+    const text = name.trim();
+    this.exact ??= this.byKey((description) => description);
+    const exact = this.exact.get(text);
+    if (exact) return exact;
+    this.loose ??= this.byKey(looseKey);
+    const loose = this.loose.get(looseKey(text));
+    if (loose) return loose;
+    const key = forgivingKey(text);
+    if (key === "") return [];
+    this.forgiving ??= this.byKey(forgivingKey);
+    return this.forgiving.get(key) ?? [];
+  }
+
+  private byKey(keyOf: (description: string) => string): Map<string, number[]> {
+    const map = new Map<string, number[]>();
+    for (const [index, item] of this.items.entries()) {
+      const key = keyOf(item.description);
+      const found = map.get(key);
+      if (found) found.push(index);
+      else map.set(key, [index]);
+    }
+    return map;
+  }
 }
 
 /** What to do next, for the board as it is: empty, with nothing like the description, or with close ones. */

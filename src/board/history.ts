@@ -1,14 +1,14 @@
 import { looseKey } from "../markdown/loose-key.js";
 import type { BoardStore } from "../store/index.js";
 
-export type HistoryAction = "add" | "claim" | "complete" | "release" | "force-release";
+export type HistoryAction = "add" | "claim" | "reclaim" | "complete" | "release" | "force-release";
 
 export interface HistoryEvent {
   at: string;
   agent: string;
   action: HistoryAction;
   description: string;
-  /** For a forced release: whose claim it was. */
+  /** For a forced release or a reclaim: whose claim it was. */
   from?: string;
   reason?: string;
 }
@@ -26,7 +26,7 @@ export function historyLine(event: Omit<HistoryEvent, "at">, at: Date = new Date
 
 const JSON_STRING = String.raw`"(?:[^"\\]|\\.)*"`;
 const LINE = new RegExp(
-  String.raw`^- (\S+) (\S+) (add|claim|complete|release|force-release) (${JSON_STRING})(?: from (\S+))?(?: because (${JSON_STRING}))?$`,
+  String.raw`^- (\S+) (\S+) (add|claim|reclaim|complete|release|force-release) (${JSON_STRING})(?: from (\S+))?(?: because (${JSON_STRING}))?$`,
 );
 
 /** The event a log line records, or undefined for anything else (the header, a person's note, a torn line). */
@@ -66,7 +66,8 @@ export class ClaimTimes {
     if (restarted || unreadable) this.latest.clear();
     for (const line of lines) {
       const event = parseHistoryLine(line);
-      if (event?.action === "claim") this.latest.set(key(event.description, event.agent), event.at);
+      // A reclaim is the reclaimer's claim: its time is when the item changed hands.
+      if (event?.action === "claim" || event?.action === "reclaim") this.latest.set(key(event.description, event.agent), event.at);
     }
   }
 

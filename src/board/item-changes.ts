@@ -1,98 +1,32 @@
-import type { Board, BoardItem, ItemStatus } from "../markdown/index.js";
+import type { BoardItem } from "../markdown/index.js";
 import { looseKey } from "../markdown/loose-key.js";
-import type { Decision } from "../store/index.js";
-import { type BoardContext, loadMarkdown, type Markdown, type ParsedBoard } from "./board-context.js";
-import { type Failure, failure, isFailure, type Outcome } from "./failure.js";
-import { findItem, stripClaimMarker } from "./find-item.js";
+import { afterSuffix } from "../markdown/task-line.js";
+import { type BoardContext, loadMarkdown } from "./board-context.js";
+import { type Failure, failure, type Outcome } from "./failure.js";
 import { guard } from "./guard.js";
 import { historyLine } from "./history.js";
-import { checkDescription, checkLine, checkReference, checkSectionTitle } from "./validate.js";
+import { alreadyComplete, changeItem, conflicted, type ItemChange, type ItemRef } from "./item-decision.js";
+import { checkDescription, checkSectionTitle } from "./validate.js";
 
-export interface ItemRef {
-  description: string;
-  line?: number;
-  agentId?: string;
-}
+export type Completed = ItemChange & { now_ready?: { description: string; line: number }[] };
 
-export interface ItemChange {
-  success: true;
-  description: string;
-  status: ItemStatus;
-  line: number;
-}
-
-type Claimed = ItemChange & { claimed_by: string };
-
-/** Take an available item. Claiming an item you already hold succeeds again, so retries are safe. */
-export function claim(ctx: BoardContext, ref: ItemRef): Promise<Outcome<Claimed>> {
-  return changeItem(ctx, ref, (md, item, agent, text, board) => {
-    if (item.status === "completed") return alreadyComplete(item);
-    if (item.status === "in_progress" && item.claimedBy !== agent) {
-      return failure(
-        "not_available",
-        `\`${item.description}\` is already claimed by \`${item.claimedBy}\``,
-        "Pick another item: get_work_items with status `available`.",
-        { status: item.status, claimed_by: item.claimedBy },
-      );
-    }
-    return claimed(md, text, board, item, agent);
-  });
-}
-
-/**
- * Claim the first available item (in file order) in a section and/or whose description contains `query`,
- * choosing and claiming in one step on one version of the board: unlike get_work_items then claim_item, it
- * cannot lose a race.
- */
-export async function claimNext(
-  ctx: BoardContext,
-  input: { section?: string; query?: string; agentId?: string },
-): Promise<Outcome<Claimed>> {
-  const agent = ctx.agent(input.agentId);
-  if (typeof agent !== "string") return agent;
-  const section = input.section === undefined ? undefined : checkSectionTitle(input.section);
-  if (typeof section === "object") return section;
-  const query = input.query === undefined ? undefined : checkReference(input.query, "query");
-  if (typeof query === "object") return query;
-  const md = await loadMarkdown();
-  return guard(() =>
-    ctx.store.update<Outcome<Claimed>>(ctx.store.paths.stateFile, (current, context) => {
-      const parsed = ctx.parse(md, current ?? "", context);
-      if (parsed.conflicts.length > 0) return { result: conflicted(parsed) };
-      const { board } = parsed;
-      const range = section === undefined ? undefined : md.findSection(board.headings, section, board.starts.length);
-      const needle = query === undefined ? undefined : looseKey(query);
-      const item = board.items.find(
-        (it) =>
-          it.status === "available" &&
-          (section === undefined || (range !== undefined && it.line >= range.firstLine && it.line <= range.lastLine)) &&
-          (needle === undefined || looseKey(it.description).includes(needle)),
-      );
-      if (!item) {
-        const where = [section === undefined ? "" : ` in section \`${section}\``, query === undefined ? "" : ` matching \`${query}\``].join(
-          "",
-        );
-        return {
-          result: failure(
-            "none_available",
-            `no available item${where}${section !== undefined && range === undefined ? " (the board has no such section)" : ""}`,
-            "Everything there is claimed or done: call get_work_items to see the board, or widen section/query.",
-          ),
-        };
-      }
-      return claimed(md, current ?? "", board, item, agent);
-    }),
-  );
-}
-
-/** Mark an item you hold as done. */
-export function complete(ctx: BoardContext, ref: ItemRef): Promise<Outcome<ItemChange>> {
-  return changeItem(ctx, ref, (md, item, agent, text, board) => {
+/** Mark an item you hold as done; the reply names the items that this makes ready (`now_ready`). */
+export function complete(ctx: BoardContext, ref: ItemRef): Promise<Outcome<Completed>> {
+  return changeItem<Completed>(ctx, ref, ({ md, item, index, agent, text, board, context }) => {
     if (item.status === "completed") return alreadyComplete(item);
     const notYours = notOwner(item, agent, "complete");
     if (notYours) return notYours;
+    // Asked of the board before the completion: who waits for this item and for nothing else left open.
+    const unblocked = ctx.dependencies(board, context).unblockedBy(index);
+    const nowReady = unblocked.map((i) => ({ description: board.items[i]!.description, line: board.items[i]!.line }));
     return {
-      result: { success: true as const, description: item.description, status: "completed" as const, line: item.line },
+      result: {
+        success: true as const,
+        description: item.description,
+        status: "completed" as const,
+        line: item.line,
+        ...(nowReady.length > 0 ? { now_ready: nowReady } : {}),
+      },
       write: md.completeItem(text, board, item),
       log: [historyLine({ agent, action: "complete", description: item.description })],
     };
@@ -116,7 +50,7 @@ export async function release(
       },
     );
   }
-  return changeItem(ctx, ref, (md, item, agent, text, board) => {
+  return changeItem<ItemChange & { previous_holder: string }>(ctx, ref, ({ md, item, agent, text, board }) => {
     if (item.status === "completed") return alreadyComplete(item);
     const holder = item.claimedBy;
     // Only the holder may release, unless forced (orphan review); nobody can release what nobody holds.
@@ -140,13 +74,18 @@ export async function release(
   });
 }
 
-/** Append a new available item to a section (created at the end of the board if missing). */
+/**
+ * Append a new available item to a section (created at the end of the board if missing). Text ending in
+ * `(after: A; B)` is how an agent records what the new item waits for: the suffix goes onto the board with it,
+ * and the reply (like the board) describes the item without it.
+ */
 export async function add(
   ctx: BoardContext,
   input: { description: string; section?: string; agentId?: string },
 ): Promise<Outcome<ItemChange & { section: string }>> {
-  const description = checkDescription(input.description);
-  if (typeof description !== "string") return description;
+  const given = checkDescription(input.description);
+  if (typeof given !== "string") return given;
+  const description = afterSuffix(given)?.description ?? given;
   const md = await loadMarkdown();
   const section = checkSectionTitle(input.section ?? md.DEFAULT_SECTION);
   if (typeof section !== "string") return section;
@@ -167,7 +106,7 @@ export async function add(
           ),
         };
       }
-      const inserted = md.addItem(text, parsed.board, section, description);
+      const inserted = md.addItem(text, parsed.board, section, given);
       return {
         result: { success: true as const, description, status: "available" as const, line: inserted.line, section: inserted.section },
         write: inserted.text,
@@ -175,68 +114,6 @@ export async function add(
       };
     }),
   );
-}
-
-type ItemDecision<T extends { success: true }> = (
-  md: Markdown,
-  item: BoardItem,
-  agent: string,
-  text: string,
-  board: Board,
-) => Failure | Decision<Outcome<T>> | { result: T };
-
-// Resolve the caller and the item, then decide on the board as the store reads it.
-async function changeItem<T extends { success: true }>(ctx: BoardContext, ref: ItemRef, decide: ItemDecision<T>): Promise<Outcome<T>> {
-  const agent = ctx.agent(ref.agentId);
-  if (typeof agent !== "string") return agent;
-  // A description copied with its claim marker is still a way to name the item; only add_item refuses `[IP:`.
-  const description = checkReference(stripClaimMarker(ref.description));
-  if (typeof description !== "string") return description;
-  const badLine = checkLine(ref.line);
-  if (badLine) return badLine;
-  const md = await loadMarkdown();
-  return guard(() =>
-    ctx.store.update<Outcome<T>>(ctx.store.paths.stateFile, (current, context) => {
-      const parsed = ctx.parse(md, current ?? "", context);
-      if (parsed.conflicts.length > 0) return { result: conflicted(parsed) };
-      const item = findItem(parsed.board.items, description, ref.line);
-      if (isFailure(item)) return { result: item };
-      const decision = decide(md, item, agent, current ?? "", parsed.board);
-      return "result" in decision ? decision : { result: decision };
-    }),
-  );
-}
-
-// `agent` takes `item`: the reply, and unless it already holds the item, the one-line edit and its log line.
-function claimed(md: Markdown, text: string, board: Board, item: BoardItem, agent: string): Decision<Outcome<Claimed>> {
-  const result = {
-    success: true as const,
-    description: item.description,
-    status: "in_progress" as const,
-    claimed_by: agent,
-    line: item.line,
-  };
-  if (item.status === "in_progress") return { result };
-  return {
-    result,
-    write: md.claimItem(text, board, item, agent),
-    log: [historyLine({ agent, action: "claim", description: item.description })],
-  };
-}
-
-function conflicted(parsed: ParsedBoard): Failure {
-  const lines = parsed.conflicts;
-  return failure(
-    "board_conflict",
-    `.hfs/state.md holds an unresolved merge conflict (markers on line${lines.length > 1 ? "s" : ""} ${lines.slice(0, 6).join(", ")}${lines.length > 6 ? ", …" : ""})`,
-    "Nothing was written. Ask a person to resolve the merge in .hfs/state.md (keep one side of each item, remove the <<<<<<< ======= >>>>>>> lines); get_work_items still reads the board.",
-  );
-}
-
-function alreadyComplete(item: BoardItem): Failure {
-  return failure("already_complete", `\`${item.description}\` is already completed`, "Nothing to do; pick another item.", {
-    status: item.status,
-  });
 }
 
 function notOwner(item: BoardItem, agent: string, verb: "complete" | "release"): Failure | undefined {

@@ -6,12 +6,13 @@ import { isFileSystemRoot, notAProject } from "../mcp/project-root.js";
 import type { BoardPlacement } from "../store/git/index.js";
 import { DEFAULT_STALE_MS, isDirectory } from "../store/index.js";
 import { parseHttpOptions } from "./http-flags.js";
+import { type PresenceOptions, parsePresenceOptions } from "./presence-flags.js";
 import { parseSyncOptions, SYNC_FLAGS, SYNC_USAGE } from "./sync-flags.js";
 
 /** The shortest stale timeout accepted: a holder beats every staleMs/5, and a busy machine delays timers. */
 const MIN_STALE_MS = 500;
 
-export interface CliOptions extends BoardPlacement {
+export interface CliOptions extends BoardPlacement, PresenceOptions {
   root: string;
   /** Who chose `root`; absent when it is only the working directory, which a client's roots then override. */
   rootSource?: "--root" | "HFS_ROOT";
@@ -39,7 +40,7 @@ export type ParsedCli =
       unlessClientRoots?: CliOptions;
     };
 
-export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS] [--lock-stale-ms MS]
+export const USAGE = `Usage: hfs-mcp [--root DIR] [--agent-id ID] [--lock-timeout-ms MS] [--lock-stale-ms MS] [--reclaim-after-minutes N]
        hfs-mcp --http [HOST:]PORT [--token TOKEN | --no-auth] [--allowed-hosts LIST] [--session-idle-minutes N]
                [--root DIR] [--agent-id ID]
 
@@ -51,6 +52,8 @@ An MCP server (stdio, or Streamable HTTP at /mcp) that lets several agents share
   --lock-timeout-ms MS  how long a write waits for the .hfs lock (env HFS_LOCK_TIMEOUT_MS; default ${DEFAULT_LOCK_TIMEOUT_MS})
   --lock-stale-ms MS    a lock holder silent this long is presumed gone, where its pid cannot be checked
                         (another host or container; env HFS_LOCK_STALE_MS; default ${DEFAULT_STALE_MS})
+  --reclaim-after-minutes N  let claim_item and claim_next take an item whose holder has been offline
+                        (no server running) for N minutes (env HFS_RECLAIM_AFTER_MINUTES; default: never)
   --help, --version
 
 HTTP mode (one server owns .hfs/; agents on other machines connect to it with a bearer token):
@@ -83,6 +86,7 @@ function parseFlags(args: string[]) {
       "allowed-hosts": { type: "string" },
       "session-idle-minutes": { type: "string" },
       ...SYNC_FLAGS,
+      "reclaim-after-minutes": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -129,6 +133,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
   }
   const placement = parseSyncOptions(values, env);
   if (typeof placement === "string") return { kind: "exit", code: 2, message: placement };
+  const presence = parsePresenceOptions({
+    reclaimAfterMinutes: values["reclaim-after-minutes"] ?? nonEmpty(env.HFS_RECLAIM_AFTER_MINUTES),
+    presenceIntervalMs: nonEmpty(env.HFS_PRESENCE_INTERVAL_MS),
+  });
+  if (typeof presence === "string") return { kind: "exit", code: 2, message: presence };
   if (values.http === undefined) {
     const stray = (["token", "no-auth", "allowed-hosts", "session-idle-minutes"] as const).find((flag) => values[flag] !== undefined);
     if (stray) return { kind: "exit", code: 2, message: `--${stray} applies only with --http.` };
@@ -148,10 +157,27 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string, ve
     if (isFileSystemRoot(root)) return { kind: "exit", code: 2, message: notAProject(root, "the working directory") };
     return {
       kind: "run",
-      options: { root, ...(rootSource ? { rootSource } : {}), agentId: undefined, lockTimeoutMs, lockStaleMs, http, ...placement },
+      options: {
+        root,
+        ...(rootSource ? { rootSource } : {}),
+        agentId: undefined,
+        lockTimeoutMs,
+        lockStaleMs,
+        ...presence,
+        http,
+        ...placement,
+      },
     };
   }
-  const options: CliOptions = { root, ...(rootSource ? { rootSource } : {}), agentId, lockTimeoutMs, lockStaleMs, ...placement };
+  const options: CliOptions = {
+    root,
+    ...(rootSource ? { rootSource } : {}),
+    agentId,
+    lockTimeoutMs,
+    lockStaleMs,
+    ...presence,
+    ...placement,
+  };
   if (isFileSystemRoot(root)) {
     return { kind: "exit", code: 2, message: workingDirectoryRefusal(root, "the client offers no roots"), unlessClientRoots: options };
   }

@@ -2,7 +2,7 @@ import { endsWithLineBreak, lineSpan, replaceLineContent } from "./lines.js";
 import type { Board, BoardItem } from "./parse-board.js";
 import { parseMarkdown } from "./parse-markdown.js";
 import { collectHeadings, findSection } from "./sections.js";
-import { claimedLine, completedLine, releasedLine } from "./task-line.js";
+import { claimedLine, completedLine, reclaimedLine, releasedLine } from "./task-line.js";
 
 /**
  * Surgical edits to a board. Each returns the whole new text, produced by splicing one line (or inserting one)
@@ -11,6 +11,11 @@ import { claimedLine, completedLine, releasedLine } from "./task-line.js";
 
 export function claimItem(text: string, board: Board, item: BoardItem, agentId: string): string {
   return editLine(text, board, item, (line) => claimedLine(line, agentId));
+}
+
+/** The item's claim marker names `agentId` instead of its holder (a claim taken from a holder that is gone). */
+export function reclaimItem(text: string, board: Board, item: BoardItem, agentId: string): string {
+  return editLine(text, board, item, () => reclaimedLine(item.task, agentId));
 }
 
 export function releaseItem(text: string, board: Board, item: BoardItem): string {

@@ -7,7 +7,7 @@ export {
   writeMemorySection,
   writeMemorySectionChecked,
 } from "./agent-memory.js";
-export { addItem, claimItem, completeItem, type Insertion, releaseItem } from "./board-edits.js";
+export { addItem, claimItem, completeItem, type Insertion, reclaimItem, releaseItem } from "./board-edits.js";
 export { boardTemplate, DEFAULT_SECTION } from "./board-template.js";
 export { conflictMarkerLines } from "./conflict-markers.js";
 export { type Board, type BoardHeading, type BoardItem, parseBoard } from "./parse-board.js";

@@ -1,7 +1,9 @@
 /**
  * The anatomy of one task-list line: `<container prefix>[ ]<rest>`, where the rest may end in a claim marker
- * `[IP:<agent-id>]`. The markdown parser decides *whether* a line holds a task item; this module only takes an
- * item's line apart and puts it back together, so edits touch the checkbox and marker and nothing else.
+ * `[IP:<agent-id>]`, and the text before the marker may end in a dependency suffix `(after: <item>; <item>)`.
+ * The markdown parser decides *whether* a line holds a task item; this module only takes an item's line apart
+ * and puts it back together, so edits touch the checkbox and marker and nothing else (the suffix is kept as it
+ * was, byte for byte).
  */
 
 export type ItemStatus = "available" | "in_progress" | "completed";
@@ -18,7 +20,10 @@ export interface TaskLine {
   /** The claim marker with the whitespace that precedes it, or "" when unclaimed. */
   marker: string;
   claimedBy: string | null;
+  /** The text, trimmed, without the dependency suffix: what the tools address the item by. */
   description: string;
+  /** The items named by a trailing `(after: …)` suffix, as written (trimmed, empty ones dropped); [] without one. */
+  after: string[];
   status: ItemStatus;
 }
 
@@ -42,6 +47,8 @@ export function parseTaskLine(line: string): TaskLine | undefined {
   const marker = found ? rest.slice(found.index) : "";
   const checked = check !== " ";
   const claimedBy = found && !checked ? holderOf(found[2]!) : null;
+  const trimmed = text.trim();
+  const suffix = afterSuffix(trimmed);
   return {
     prefix,
     check,
@@ -49,9 +56,46 @@ export function parseTaskLine(line: string): TaskLine | undefined {
     text,
     marker,
     claimedBy,
-    description: text.trim(),
+    description: suffix ? suffix.description : trimmed,
+    after: suffix ? suffix.after : [],
     status: checked ? "completed" : claimedBy ? "in_progress" : "available",
   };
+}
+
+const AFTER = /\(after:/gi;
+
+/**
+ * A trailing `(after: A; B)` of a trimmed text, split into the description before it and the names inside it.
+ * Recognised only at the very end (before any claim marker), after whitespace, with a non-empty description in
+ * front and balanced parentheses inside (`(after: Fix the bug (urgent))` names `Fix the bug (urgent)`), so a
+ * description that merely mentions "(after:" earlier keeps its text. Names are split at `;`: descriptions hold
+ * commas far more often than semicolons.
+ */
+export function afterSuffix(text: string): { description: string; after: string[] } | undefined {
+  if (!text.endsWith(")")) return undefined;
+  for (const match of text.matchAll(AFTER)) {
+    const at = match.index;
+    const inside = text.slice(at + match[0].length, -1);
+    if (!balanced(inside)) continue;
+    const description = text.slice(0, at);
+    if (description.trim() === "" || !/\s$/.test(description)) continue;
+    const after = inside
+      .split(";")
+      .map((name) => name.trim())
+      .filter((name) => name !== "");
+    return { description: description.trim(), after };
+  }
+  return undefined;
+}
+
+// Every `(` closed, never a `)` before its `(`: the suffix's own closing parenthesis is the line's last one.
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (const char of text) {
+    if (char === "(") depth++;
+    else if (char === ")" && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 /**
@@ -80,6 +124,15 @@ export function releasedLine(task: TaskLine): string {
   const leading = match[1] ?? "";
   const trailing = match[3] ?? "";
   return head + leading.slice(0, -1) + trailing;
+}
+
+/**
+ * The line claimed by `agentId` instead of its holder: only the id inside the marker changes, so the whitespace
+ * around the marker stays as it was (a reclaim followed by a release gives the same bytes as a release would).
+ */
+export function reclaimedLine(task: TaskLine, agentId: string): string {
+  const head = `${task.prefix}[${task.check}]${task.text}`;
+  return head + task.marker.replace(/\[IP:[^\]\s]+\]/, `[IP:${agentId}]`);
 }
 
 /** The line checked off (`[x]`) and without its claim marker. */

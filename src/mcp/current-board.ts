@@ -1,5 +1,6 @@
 import { BoardManager, type BoardManagerOptions } from "../board/index.js";
 import type { BoardLocator } from "../store/git/index.js";
+import type { PresenceBeacon } from "../store/presence-records.js";
 
 /** Told after each board call: the method's name, its first argument, what it returned, and on which manager. */
 export type BoardCallObserver = (method: string, input: unknown, outcome: unknown, manager: BoardManager) => void;
@@ -11,6 +12,10 @@ export type BoardCallObserver = (method: string, input: unknown, outcome: unknow
  * - a call runs on the manager current when it starts, to its end, even if the root changes meanwhile;
  * - while the root is being decided (`hold`, or no root yet), calls wait rather than touch the wrong folder;
  * - a replaced manager finishes its calls and queued writes, then gives up its parked lock directory.
+ *
+ * With a presence beacon (servers the CLI runs; not libraries or tests), the agents shown present keep their
+ * records in the `.hfs/` of the root served now (store/presence-records.ts), and leave it when the root changes
+ * or the board closes.
  *
  * Knows nothing of MCP: the roots protocol lives in roots.ts.
  */
@@ -27,8 +32,10 @@ export class CurrentBoard {
     /** `locate`: where a root's board lives and which store keeps it (worktrees, git sync); else its own `.hfs/`. */
     private readonly settings: Omit<BoardManagerOptions, "root"> & { locate?: BoardLocator },
     initial?: BoardManager,
+    private readonly beacon?: PresenceBeacon,
   ) {
     this.manager = initial;
+    if (initial) beacon?.serve(initial.store.paths.hfsDir);
   }
 
   /** The root served now, if one is decided. */
@@ -65,10 +72,24 @@ export class CurrentBoard {
     const next = new BoardManager({ ...this.settings, root: located.root, store: located.openStore?.() });
     const removed = await next.store.removeOrphanTempFiles();
     this.manager = next;
+    this.beacon?.serve(next.store.paths.hfsDir);
     if (previous) this.retire(previous);
     else this.wake(); // calls waiting for a first root
     for (const listener of this.listeners) listener(located.root);
     return removed;
+  }
+
+  /**
+   * Show `agent` present (a server acting for it runs) until the function returned is called; a no-op without
+   * a beacon. Counted: each session of an agent shows it once.
+   */
+  showPresent(agent: string): () => void {
+    return this.beacon?.show(agent) ?? (() => undefined);
+  }
+
+  /** A write succeeded: `.hfs/` exists now, so every agent shown present gets its record if it had none. */
+  wrote(): void {
+    this.beacon?.ensure();
   }
 
   /** Called with the new root each time `use` changes it; returns a function that stops the calls. */
@@ -125,6 +146,7 @@ export class CurrentBoard {
     this.manager = undefined;
     this.refuse("hfs-mcp is shutting down");
     while (this.retiring.size > 0) await Promise.all([...this.retiring]);
+    this.beacon?.stop();
   }
 
   private async current(): Promise<BoardManager> {

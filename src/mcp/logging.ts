@@ -55,6 +55,7 @@ interface WriteOutcome {
   success?: boolean;
   description?: string;
   claimed_by?: string;
+  reclaimed_from?: string;
   previous_holder?: string | null;
   section?: string;
   agent_id?: string;
@@ -67,9 +68,9 @@ export function describeWrite(method: string, input: WriteInput, outcome: WriteO
   const item = JSON.stringify(outcome.description);
   switch (method) {
     case "claim":
-      return `${outcome.claimed_by} claimed ${item}`;
+      return `${outcome.claimed_by} claimed ${item}${reclaimedNote(outcome)}`;
     case "claimNext":
-      return `${outcome.claimed_by} claimed ${item} (the next available item)`;
+      return `${outcome.claimed_by} claimed ${item} (the next ready item)${reclaimedNote(outcome)}`;
     case "complete":
       return `${agent} completed ${item}`;
     case "release": {
@@ -84,4 +85,8 @@ export function describeWrite(method: string, input: WriteInput, outcome: WriteO
     default:
       return undefined;
   }
+}
+
+function reclaimedNote(outcome: WriteOutcome): string {
+  return outcome.reclaimed_from === undefined ? "" : ` from ${outcome.reclaimed_from}, who is offline`;
 }

@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { actingAs } from "./acting-as.js";
 import { CurrentBoard } from "./current-board.js";
 import { logWrites } from "./logging.js";
+import { presenceOfCalls } from "./presence-scope.js";
 import { registerBoardResources } from "./resources/board-resources.js";
 import { followClientRoots } from "./roots.js";
 import { registerTools } from "./tools/index.js";
@@ -34,11 +35,11 @@ export interface ServeOptions {
 
 export const INSTRUCTIONS = [
   "Several agents share work through one board of items (.hfs/state.md).",
-  "1. get_work_items to see what is available.",
-  "2. claim_item before you start an item; not_available means another agent has it: pick another.",
-  "   Or claim_next: it picks and claims the next available item in one step.",
+  "1. get_work_items to see what is available: `ready` items can be started now, `blocked_by` is what one waits for.",
+  "2. claim_item before you start an item; not_available (another agent has it) or blocked (it waits): pick another.",
+  "   Or claim_next: it picks and claims the next ready item in one step.",
   "3. complete_item when it is done; release_item if you stop without finishing.",
-  "add_item records new work; update_agent_memory / get_agent_memory keep your own notes.",
+  "add_item records new work (`(after: <item>)` at its end makes it wait); update_agent_memory / get_agent_memory keep your notes.",
 ].join("\n");
 
 /** An MCP server over the board at `options.root`. Creating it touches no file; connect it to a transport. */
@@ -47,7 +48,17 @@ export function createServer(options: ServerOptions): McpServer {
   const board = options.board ?? new CurrentBoard(options, new BoardManager(options));
   // `logging` must be declared here, in the constructor: the SDK installs its logging/setLevel handler only then.
   const server = new McpServer({ name: "hfs-mcp", version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
-  const manager = board.view(logWrites(server));
+  const logWrite = logWrites(server);
+  const presence = presenceOfCalls(board);
+  const manager = board.view((method, input, outcome, called) => {
+    presence.observe(method, input, outcome, called);
+    logWrite(method, input, outcome, called);
+  });
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    presence.close();
+    previousOnClose?.();
+  };
   registerTools(server, options.sessionAgent === undefined ? manager : actingAs(manager, options.sessionAgent), log);
   registerBoardResources(server, board, log);
   if (options.followClientRoots) followClientRoots(server, board, { log, onNoRoot: options.onNoRoot });

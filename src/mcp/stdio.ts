@@ -1,4 +1,6 @@
+import { MISSED_BEATS } from "../board/index.js";
 import { type BoardPlacement, boardLocator } from "../store/git/index.js";
+import { PresenceBeacon } from "../store/presence-records.js";
 import { CurrentBoard } from "./current-board.js";
 import { createServer } from "./server.js";
 import { BoundedStdioTransport } from "./stdio-transport.js";
@@ -11,6 +13,10 @@ export interface StdioServeOptions extends BoardPlacement {
   agentId?: string;
   lockTimeoutMs: number;
   lockStaleMs?: number;
+  /** How often presence records are touched (readers count 3 intervals as fresh). */
+  presenceIntervalMs: number;
+  /** Claims of a holder offline this long may be taken by another agent; absent: never. */
+  reclaimAfterMs?: number;
   /**
    * Started in `/` without a root: serve only once the client offers a usable root; when it turns out to offer
    * none, print the message for why not (e.g. "the client offers no roots") and exit with this code.
@@ -25,11 +31,19 @@ export interface StdioServeOptions extends BoardPlacement {
  */
 export async function serveStdio(options: StdioServeOptions, log: (message: string) => void): Promise<void> {
   const { refusal } = options;
-  const board = new CurrentBoard({
-    ...options,
-    notice: log,
-    locate: boardLocator(options, { lockTimeoutMs: options.lockTimeoutMs, lockStaleMs: options.lockStaleMs, log }),
-  });
+  const beacon = new PresenceBeacon({ intervalMs: options.presenceIntervalMs, notice: log });
+  const board = new CurrentBoard(
+    {
+      ...options,
+      presenceTimeoutMs: MISSED_BEATS * options.presenceIntervalMs,
+      notice: log,
+      locate: boardLocator(options, { lockTimeoutMs: options.lockTimeoutMs, lockStaleMs: options.lockStaleMs, log }),
+    },
+    undefined,
+    beacon,
+  );
+  // Its agent is present from the start: a holder whose server runs keeps its claims, even before its first call.
+  if (options.agentId !== undefined) board.showPresent(options.agentId);
   if (!refusal) {
     const removed = await board.use(options.root);
     if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);

@@ -21,6 +21,20 @@ describe("history lines", () => {
       from: "alpha",
       reason: "runner died: \\o/",
     });
+    const reclaim = historyLine(
+      {
+        agent: "bravo",
+        action: "reclaim",
+        description: "Build auth",
+        from: "alpha",
+        reason: "alpha offline since 2026-11-27T18:00:00.000Z (over 30 min)",
+      },
+      at,
+    );
+    expect(reclaim).toBe(
+      '- 2026-11-27T18:35:12.345Z bravo reclaim "Build auth" from alpha because "alpha offline since 2026-11-27T18:00:00.000Z (over 30 min)"',
+    );
+    expect(parseHistoryLine(reclaim)).toMatchObject({ agent: "bravo", action: "reclaim", from: "alpha" });
     for (const action of ["add", "claim", "complete", "release"] as const) {
       expect(parseHistoryLine(historyLine({ agent: "a", action, description: "x" }, at))).toMatchObject({ action, description: "x" });
     }
@@ -58,5 +72,13 @@ describe("ClaimTimes", () => {
     times.refresh();
     expect(times.claimedAt("Build auth", "alpha")).toBeNull();
     expect(times.claimedAt("Build auth", "bravo")).toBe(new Date(3000).toISOString());
+
+    // A reclaim is the reclaimer's claim: its time is when the item changed hands.
+    await appendFile(
+      log,
+      `${historyLine({ agent: "carol", action: "reclaim", description: "Build auth", from: "bravo", reason: "gone" }, new Date(4000))}\n`,
+    );
+    times.refresh();
+    expect(times.claimedAt("Build auth", "carol")).toBe(new Date(4000).toISOString());
   });
 });

@@ -24,6 +24,9 @@ const NEW_BOARD_HEAD =
   "     An item stays where it is whatever its status; add sections of your own to group work. -->\n\n" +
   "## Available Work Items\n\n";
 
+/** What get_work_items adds to an item nothing waits for and nobody holds. */
+const UNBLOCKED = { claimed_by: null, claimed_at: null, blocked_by: [], holder_online: null, holder_offline_since: null };
+
 /** Like spawnServer, but in a chosen working directory. */
 function spawnIn(cwd: string, args: string[], env: Record<string, string> = {}) {
   return spawnServer(args, env, { cwd });
@@ -82,10 +85,10 @@ describe("hfs-mcp over stdio", () => {
     expect((await call(client, "get_work_items")).data).toEqual({
       success: true,
       items: [
-        { description: "Build auth", status: "completed", claimed_by: null, claimed_at: null, line: 8, section: "Available Work Items" },
-        { description: "Write docs", status: "available", claimed_by: null, claimed_at: null, line: 9, section: "Available Work Items" },
+        { ...UNBLOCKED, description: "Build auth", status: "completed", ready: false, line: 8, section: "Available Work Items" },
+        { ...UNBLOCKED, description: "Write docs", status: "available", ready: true, line: 9, section: "Available Work Items" },
       ],
-      counts: { available: 1, in_progress: 0, completed: 1 },
+      counts: { available: 1, in_progress: 0, completed: 1, ready: 1 },
     });
 
     // A new board: the template (src/markdown/board-template.ts), one section, the two items in it.
@@ -93,8 +96,10 @@ describe("hfs-mcp over stdio", () => {
     expect(await readFile(join(root, ".hfs", "agents", "alpha.md"), "utf8")).toBe(
       "# Agent Memory: alpha\n\n## Scratchpad\n\n## Subtasks\n\n## Notes\n\nauth done\n",
     );
-    // No lock or temp file is left behind; the server's parked lock dir is its own, named by its pid.
-    expect(await entriesBesideParkedLocks(join(root, ".hfs"))).toEqual(["agents", "log.md", "state.md"]);
+    // No lock or temp file is left behind; the server's parked lock dir is its own, named by its pid. Its
+    // presence record appeared with the first write (the one that created .hfs/).
+    expect(await entriesBesideParkedLocks(join(root, ".hfs"))).toEqual(["agents", "log.md", "presence", "state.md"]);
+    expect(await readdir(join(root, ".hfs", "presence"))).toEqual([expect.stringMatching(new RegExp(`^alpha~${pid}~`))]);
     // The history, one line per board write, in order.
     const history = (await readFile(join(root, ".hfs", "log.md"), "utf8")).split("\n").filter((line) => line.startsWith("- "));
     expect(history.map((line) => line.replace(/^- \S+ /, ""))).toEqual([
@@ -146,8 +151,9 @@ describe("hfs-mcp over stdio", () => {
     await eventually(() => expect(responses().length).toBeGreaterThanOrEqual(5));
     child.stdin.end();
     expect(await exited).toBe(0);
-    // A clean exit takes its parked lock dir along: only the board is left.
-    expect((await readdir(join(root, ".hfs"))).sort()).toEqual(["log.md", "state.md"]);
+    // A clean exit takes its parked lock dir along: only the board is left, and the record of when alpha left.
+    expect((await readdir(join(root, ".hfs"))).sort()).toEqual(["log.md", "presence", "state.md"]);
+    expect(await readdir(join(root, ".hfs", "presence"))).toEqual(["alpha.left"]);
 
     const messages = responses().map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; result?: any });
     expect(messages.every((message) => message.jsonrpc === "2.0")).toBe(true);
@@ -226,7 +232,7 @@ describe("hfs-mcp over stdio", () => {
     await writeFile(join(root, ".hfs", live), "in flight");
     const server = await spawnServer(["--root", root, "--agent-id", "alpha"]);
     expect((await call(server.client, "get_work_items")).data).toMatchObject({ success: true });
-    expect((await readdir(join(root, ".hfs"))).sort()).toEqual([live, "agents"].sort());
+    expect((await readdir(join(root, ".hfs"))).sort()).toEqual([live, "agents", "presence"].sort());
     expect(await readdir(join(root, ".hfs", "agents"))).toEqual([]);
   });
 });

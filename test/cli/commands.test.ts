@@ -1,8 +1,9 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isCommand, runCommand } from "../../src/cli/commands/index.js";
 import { formatAge } from "../../src/cli/commands/status.js";
+import { nameForThisProcess } from "../../src/store/lock-owner.js";
 import { call, inMemoryClient } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
 import { writeBoard } from "../mcp/tools/support.js";
@@ -25,13 +26,30 @@ describe("people's commands", () => {
     expect(code).toBe(0);
     expect(text).toBe(
       [
-        "1 available, 2 in progress, 1 completed",
+        "1 available (1 ready), 2 in progress, 1 completed",
         "",
         "In progress:",
-        "  L3  alpha  held under a minute  Build auth",
-        "  L5  carol  held for an unknown time  Typed by hand",
+        "  L3  alpha  held under a minute  presence unknown  Build auth",
+        "  L5  carol  held for an unknown time  presence unknown  Typed by hand",
       ].join("\n"),
     );
+  });
+
+  it("status says whether each holder is online, offline since when, or unknown, from .hfs/presence/", async () => {
+    const root = await tempRoot();
+    await writeBoard(root, BOARD.replace("- [ ] Build auth", "- [ ] Build auth [IP:alpha]"));
+    const presence = join(root, ".hfs", "presence");
+    await mkdir(presence);
+    // alpha: a record naming this (live) process; carol: left two hours ago.
+    await writeFile(join(presence, nameForThisProcess("alpha~").name), "");
+    await writeFile(join(presence, "carol.left"), "");
+    const left = new Date(Math.floor((Date.now() - 2 * 60 * 60_000 - 5_000) / 1000) * 1000); // whole seconds: any file system keeps them
+    await utimes(join(presence, "carol.left"), left, left);
+    const { text } = await runCommand(["status", "--root", root], {}, "/");
+    expect(text.split("\n").slice(3)).toEqual([
+      "  L3  alpha  held for an unknown time  online  Build auth",
+      `  L5  carol  held for an unknown time  offline 2 h 0 min (since ${left.toISOString()})  Typed by hand`,
+    ]);
   });
 
   it("release --force --reason frees another agent's claim through the manager, and logs who did it", async () => {

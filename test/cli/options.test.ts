@@ -19,7 +19,13 @@ function exit(parsed: ParsedCli) {
 describe("parseCli", () => {
   it("defaults: the working directory as root, no agent id, a 30 s lock timeout, a 10 s stale timeout", async () => {
     const cwd = await tempRoot();
-    expect(run(parseCli([], {}, cwd, VERSION))).toEqual({ root: cwd, agentId: undefined, lockTimeoutMs: 30_000, lockStaleMs: 10_000 });
+    expect(run(parseCli([], {}, cwd, VERSION))).toEqual({
+      root: cwd,
+      agentId: undefined,
+      lockTimeoutMs: 30_000,
+      lockStaleMs: 10_000,
+      presenceIntervalMs: 5_000,
+    });
   });
 
   it("takes the root from --root, else HFS_ROOT, else the working directory", async () => {
@@ -124,6 +130,27 @@ describe("parseCli", () => {
       expect(parsed.message, value).toContain(value);
       expect(exit(parseCli([], { HFS_LOCK_STALE_MS: value }, cwd, VERSION)).code, value).toBe(2);
     }
+  });
+
+  it("takes --reclaim-after-minutes (fractions allowed), else HFS_RECLAIM_AFTER_MINUTES; off without either", async () => {
+    const cwd = await tempRoot();
+    expect(run(parseCli([], {}, cwd, VERSION)).reclaimAfterMs).toBeUndefined();
+    expect(run(parseCli(["--reclaim-after-minutes", "30"], { HFS_RECLAIM_AFTER_MINUTES: "5" }, cwd, VERSION)).reclaimAfterMs).toBe(
+      1_800_000,
+    );
+    expect(run(parseCli([], { HFS_RECLAIM_AFTER_MINUTES: "0.02" }, cwd, VERSION)).reclaimAfterMs).toBe(1_200);
+    expect(run(parseCli(["--http", "0", "--reclaim-after-minutes", "1"], {}, cwd, VERSION)).reclaimAfterMs).toBe(60_000);
+    for (const value of ["0", "-1", "abc", "10m", "1e3"]) {
+      const parsed = exit(parseCli([`--reclaim-after-minutes=${value}`], {}, cwd, VERSION));
+      expect(parsed.code, value).toBe(2);
+      expect(parsed.message, value).toContain(`\`${value}\``);
+    }
+  });
+
+  it("takes the presence interval from HFS_PRESENCE_INTERVAL_MS (for tests), at least 50 ms", async () => {
+    const cwd = await tempRoot();
+    expect(run(parseCli([], { HFS_PRESENCE_INTERVAL_MS: "200" }, cwd, VERSION)).presenceIntervalMs).toBe(200);
+    expect(exit(parseCli([], { HFS_PRESENCE_INTERVAL_MS: "49" }, cwd, VERSION)).code).toBe(2);
   });
 
   it("prints usage for --help and -h and the version for --version, exiting 0", async () => {

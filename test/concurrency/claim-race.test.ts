@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { Dependencies } from "../../src/board/dependencies.js";
 import { parseBoard } from "../../src/markdown/index.js";
 import { call, type SpawnedServer, spawnServer, type ToolReply } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
@@ -10,7 +11,9 @@ const AGENTS = 8;
 /**
  * 48 distinct available items in every shape the parser accepts (nested, ordered, `*`, `+`, blockquoted,
  * trailing spaces, non-ASCII), plus task-like text that is not an item: in a paragraph and in a code fence
- * (which repeats real descriptions, so a parser that saw them as items would make claims ambiguous).
+ * (which repeats real descriptions, so a parser that saw them as items would make claims ambiguous). Some of
+ * them wait for others (a parent for its subtasks, an ordered step for the one before): those are `blocked`
+ * for every agent, the rest won exactly once.
  */
 function raceBoard(): { text: string; descriptions: string[] } {
   const descriptions: string[] = [];
@@ -76,7 +79,7 @@ function expectedBoard(original: string, lineOf: Map<string, number>, edits: Map
 }
 
 describe("claim race across server processes", () => {
-  it(`${AGENTS} processes racing for the same 48 items: each won exactly once, the file agrees`, async () => {
+  it(`${AGENTS} processes racing for the same 48 items: each ready one won exactly once, the others blocked, the file agrees`, async () => {
     const root = await tempRoot();
     const { text: original, descriptions } = raceBoard();
     const stateFile = join(root, ".hfs", "state.md");
@@ -88,6 +91,12 @@ describe("claim race across server processes", () => {
     expect(parsed.items.every((item) => item.status === "available")).toBe(true);
     expect(descriptions).toHaveLength(48);
     const lineOf = new Map(parsed.items.map((item) => [item.description, item.line]));
+    const dependencies = Dependencies.of(parsed);
+    const ready = parsed.items.filter((_, i) => dependencies.isReady(i)).map((item) => item.description);
+    const waiting = new Set(descriptions.filter((description) => !ready.includes(description)));
+    // Per group, two parents wait for their subtasks; 7 of 8 ordered steps and the subtask of the last; 2 of 3 `1)` steps.
+    expect(waiting.size).toBe(18);
+    expect(ready.length).toBe(30);
 
     const agents = Array.from({ length: AGENTS }, (_, i) => `agent-${i + 1}`);
     const spawnStarted = performance.now();
@@ -121,12 +130,17 @@ describe("claim race across server processes", () => {
         `(${((totalCalls / wallMs) * 1000).toFixed(0)} claim calls/s), items won twice: ${wonTwice}, seed ${seed}`,
     );
     expect(wonTwice).toBe(0);
-    expect([...winners.keys()].sort()).toEqual([...descriptions].sort());
+    expect([...winners.keys()].sort()).toEqual([...ready].sort());
     const winner = new Map([...winners].map(([description, [agent]]) => [description, agent!]));
 
     const losses: { agent: string; description: string; reply: ToolReply }[] = attempts.filter((attempt) => attempt.reply.isError);
-    expect(losses).toHaveLength(totalCalls - descriptions.length);
+    expect(losses).toHaveLength(totalCalls - ready.length);
     for (const { description, reply } of losses) {
+      if (waiting.has(description)) {
+        expect(reply.data).toMatchObject({ success: false, reason: "blocked", status: "available", claimed_by: null });
+        expect(reply.data.blocked_by.length).toBeGreaterThan(0);
+        continue;
+      }
       expect(reply.data).toMatchObject({
         success: false,
         reason: "not_available",
@@ -140,7 +154,7 @@ describe("claim race across server processes", () => {
     for (const item of parseBoard(afterClaims).items) {
       expect({ description: item.description, claimedBy: item.claimedBy }).toEqual({
         description: item.description,
-        claimedBy: winner.get(item.description),
+        claimedBy: winner.get(item.description) ?? null,
       });
     }
     expect(afterClaims.replace(/ \[IP:agent-\d+\]/g, "")).toBe(original);
@@ -166,8 +180,11 @@ describe("claim race across server processes", () => {
     );
     for (const { tool, description, reply } of phase2) {
       const expected = { success: true, description, line: lineOf.get(description) };
-      if (tool === "complete_item") expect(reply.data).toEqual({ ...expected, status: "completed" });
-      else expect(reply.data).toEqual({ ...expected, status: "available", previous_holder: winner.get(description) });
+      if (tool === "complete_item") {
+        // A completion may make a waiting item ready (now_ready): nothing else differs.
+        const { now_ready: _nowReady, ...rest } = reply.data;
+        expect(rest).toEqual({ ...expected, status: "completed" });
+      } else expect(reply.data).toEqual({ ...expected, status: "available", previous_holder: winner.get(description) });
     }
     expect(completed.size).toBeGreaterThan(0);
     expect(completed.size).toBeLessThan(descriptions.length);

@@ -72,7 +72,7 @@ describe("lock takeover after the holder is killed with SIGKILL", () => {
     expect(recoveryMs).toBeLessThan(TAKEOVER_BOUND_MS);
     expect(await readFile(join(hfsDir, "state.md"), "utf8")).toBe(board.replace("- [ ] Build auth", "- [ ] Build auth [IP:agent-1]"));
     // The server released the lock it took over (and parks its own lock dir for the next write).
-    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["log.md", "state.md"]);
+    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["log.md", "presence", "state.md"]);
   });
 });
 

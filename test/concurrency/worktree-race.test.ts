@@ -84,7 +84,7 @@ describe("linked worktrees share one board", () => {
     await mkdir(join(main, ".hfs"));
     await writeFile(join(main, ".hfs", "state.md"), "# Shared State\n\n- [ ] One [IP:agent-1]\n- [ ] Two\n");
     const status = await runToEnd(process.execPath, [CLI_PATH, "status"], { cwd: linked, env: testGitEnv() });
-    expect(status.stdout).toContain("1 available, 1 in progress, 0 completed");
+    expect(status.stdout).toContain("1 available (1 ready), 1 in progress, 0 completed");
     expect(existsSync(join(linked, ".hfs"))).toBe(false);
   });
 

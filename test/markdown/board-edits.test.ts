@@ -7,6 +7,7 @@ import {
   completeItem,
   parseBoard,
   patchBoard,
+  reclaimItem,
   releaseItem,
 } from "../../src/markdown/index.js";
 import { type BoardCase, type BoardOperation, boardCases, expectedFiles, expectFile, splitLines } from "./fixtures.js";
@@ -29,6 +30,8 @@ function run(text: string, operation: BoardOperation): { text: string; line?: nu
   switch (operation.op) {
     case "claim":
       return { text: claimItem(text, board, findItem(board, operation.description, operation.line), operation.agent) };
+    case "reclaim":
+      return { text: reclaimItem(text, board, findItem(board, operation.description, operation.line), operation.agent) };
     case "release":
       return { text: releaseItem(text, board, findItem(board, operation.description, operation.line)) };
     case "complete":
@@ -60,7 +63,7 @@ describe("board edits on fixture boards", () => {
       // No stale expected file lies around unchecked.
       expect(expectedFiles(c.dir), c.name).toEqual([...new Set(c.operations.map((op) => op.expected))].sort());
     }
-    expect(new Set(operations.map(([, , operation]) => operation.op))).toEqual(new Set(["claim", "release", "complete", "add"]));
+    expect(new Set(operations.map(([, , operation]) => operation.op))).toEqual(new Set(["claim", "reclaim", "release", "complete", "add"]));
   });
 
   it.each(operations)("%s", (_title, c, operation) => {

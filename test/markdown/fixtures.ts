@@ -28,6 +28,8 @@ export function readText(path: string): string {
 
 export type BoardOperation =
   | { op: "claim"; description: string; line?: number; agent: string; expected: string }
+  /** The item's claim marker names `agent` instead of its holder. */
+  | { op: "reclaim"; description: string; line?: number; agent: string; expected: string }
   | { op: "release" | "complete"; description: string; line?: number; expected: string }
   /** `line` is the 1-based line the new item must land on, worked out by hand. */
   | { op: "add"; description: string; section?: string; line: number; expected: string };

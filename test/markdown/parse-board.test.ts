@@ -6,12 +6,14 @@ import { boardCases, expectJson, splitLines } from "./fixtures.js";
 const cases = boardCases();
 
 function reported(text: string) {
-  return parseBoard(text).items.map(({ line, description, status, claimedBy, section }) => ({
+  return parseBoard(text).items.map(({ line, description, status, claimedBy, section, task }) => ({
     line,
     description,
     status,
     claimedBy,
     section,
+    // The names of a dependency suffix, on the boards that have one.
+    ...(task.after.length > 0 ? { after: task.after } : {}),
   }));
 }
 
@@ -39,6 +41,7 @@ describe("markdown public API", () => {
       "parseBoard",
       "patchBoard",
       "readMemorySections",
+      "reclaimItem",
       "releaseItem",
       "sectionKey",
       "writeMemorySection",

@@ -72,7 +72,7 @@ describe("MCP Inspector 2.12.0 --cli against the built stdio server", () => {
     expect(result.structuredContent).toMatchObject({
       success: true,
       items: [{ description: "Build auth", status: "available", claimed_by: null, line: 3, section: "Board" }],
-      counts: { available: 1, in_progress: 1, completed: 1 },
+      counts: { available: 1, in_progress: 1, completed: 1, ready: 1 },
     });
     expect(result.structuredContent.items).toHaveLength(1);
     expect(result.content[0]?.text).toContain("Build auth");

@@ -41,7 +41,7 @@ describe("logging", () => {
       'info hfs-mcp: alpha added "Write docs" to "Docs"',
       'info hfs-mcp: alpha added "Ship it" to "Available Work Items"',
       'info hfs-mcp: alpha claimed "Build auth"',
-      'info hfs-mcp: alpha claimed "Write docs" (the next available item)',
+      'info hfs-mcp: alpha claimed "Write docs" (the next ready item)',
       'info hfs-mcp: alpha completed "Build auth"',
       'info hfs-mcp: alpha released "Write docs"',
       'info hfs-mcp: alpha updated the "notes" section of its memory',

@@ -53,7 +53,7 @@ describe("a FIFO or a directory at .hfs/log.md", () => {
       const server = await spawnServer(["--root", root, "--agent-id", "alpha"], { HFS_LOCK_TIMEOUT_MS: "3000" });
       const listed = await call(server.client, "get_work_items");
       expect(listed.isError, listed.text).toBe(false);
-      expect(listed.data.counts).toEqual({ available: 2, in_progress: 0, completed: 0 });
+      expect(listed.data.counts).toEqual({ available: 2, in_progress: 0, completed: 0, ready: 2 });
       const claimed = await call(server.client, "claim_item", { description: "Build auth" });
       expect(claimed.isError, claimed.text).toBe(false);
       expect(await readFile(join(root, ".hfs", "state.md"), "utf8")).toContain("- [ ] Build auth [IP:alpha]");

@@ -148,7 +148,12 @@ describe("graceful stop with writes queued and in flight", () => {
     server.send({ method: "notifications/initialized" });
     // The first call parses the 1 MiB board; after it each write is a read, a one-line splice and a write.
     server.send({ id: 1, method: "tools/call", params: { name: "get_work_items", arguments: { status: "completed" } } });
-    expect((await server.reply(1)).result?.structuredContent?.counts).toEqual({ available: ITEMS, in_progress: 0, completed: 0 });
+    expect((await server.reply(1)).result?.structuredContent?.counts).toEqual({
+      available: ITEMS,
+      in_progress: 0,
+      completed: 0,
+      ready: ITEMS,
+    });
     bootMs.push(performance.now() - booting);
     return { hfsDir, stateFile, server };
   }
@@ -171,7 +176,8 @@ describe("graceful stop with writes queued and in flight", () => {
     expect(server.stderr()).not.toMatch(/fatal|internal|Error/);
     const entries = await readdir(hfsDir);
     const leftovers = entries.filter((name) => name === ".lock" || TEMP.test(name)).length;
-    expect(entries.sort(), "a lock dir or temp files left behind").toEqual(["log.md", "state.md"]);
+    // The presence records its agent leaves (`<agent>.left`) stay: they say when it stopped.
+    expect(entries.sort(), "a lock dir or temp files left behind").toEqual(["log.md", "presence", "state.md"]);
     const targets = new Map(Array.from({ length: sent }, (_, k) => [target(k), lineOf.get(target(k))!] as const));
     const present = claimsIn(await readFile(stateFile, "utf8"), original, targets);
     const answered = server.replied().filter((id) => id >= 100);
@@ -202,7 +208,12 @@ describe("graceful stop with writes queued and in flight", () => {
           for (let k = 0; k < WRITES; k++) server.send(claimRequest(k));
           // A read sent after the claims answers once they are all dispatched (reads take no lock): all queued.
           server.send({ id: 2, method: "tools/call", params: { name: "get_work_items", arguments: { status: "in_progress" } } });
-          expect((await server.reply(2)).result?.structuredContent?.counts).toEqual({ available: ITEMS, in_progress: 0, completed: 0 });
+          expect((await server.reply(2)).result?.structuredContent?.counts).toEqual({
+            available: ITEMS,
+            in_progress: 0,
+            completed: 0,
+            ready: ITEMS,
+          });
 
           stop(server, how);
           await sleep(300);

@@ -24,13 +24,18 @@ function random(seed: number): () => number {
   };
 }
 
-/** A board of `count` available items in a few bullet shapes, with prose and empty sections around them. */
+/**
+ * A board of `count` available items in a few bullet shapes, with prose and empty sections around them. Nothing
+ * waits for anything (the model judges each item alone): nested items sit under a plain list item, not under a
+ * task, and each ordered item is a list of one. Dependencies have a race of their own (ready-race.test.ts).
+ */
 function historyBoard(count: number): { text: string; items: Map<string, ItemInfo> } {
   const lines = ["# Shared State", "", "Agents race for these; a person reads along.", "", "## Available Work Items", ""];
   const items = new Map<string, ItemInfo>();
   for (let n = 1; n <= count; n++) {
     const description = `Item ${String(n).padStart(3, "0")}: ${n % 7 === 0 ? "réviser le café" : "build part"} ${n}`;
     const bullet = n % 10 === 3 ? "* [ ] " : n % 10 === 6 ? "  - [ ] " : n % 10 === 9 ? "1. [ ] " : "- [ ] ";
+    if (n % 10 === 6) lines.push("- Notes for the next one:");
     lines.push(bullet + description);
     items.set(description, { description, line: lines.length });
   }

@@ -104,7 +104,7 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
         expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
         timeouts.push(ms);
       }
-      expect(read.reply.data.counts).toEqual({ available: 1, in_progress: 2, completed: 0 });
+      expect(read.reply.data.counts).toEqual({ available: 1, in_progress: 2, completed: 0, ready: 1 });
       expect(
         read.reply.data.items.map((item: { description: string; claimed_by: string | null }) => [item.description, item.claimed_by]),
       ).toEqual([
@@ -137,7 +137,7 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
         "- [ ] Add rate limiting [IP:agent-2]\n- [ ] After the script\n",
       ),
     );
-    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "log.md", "state.md"]);
+    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "log.md", "presence", "state.md"]);
 
     console.log(
       `FIGURES lock-interop: ${timeouts.length} writes under the script's lock answered lock_timeout after ` +
@@ -179,7 +179,7 @@ describe("lock protocol interop with a bash script (README, Lock protocol)", () 
     expect(reply.data).toEqual({ success: true, description: "Build auth", status: "in_progress", claimed_by: "agent-3", line: 7 });
     expect(waitedMs).toBeGreaterThanOrEqual(700);
     expect(await readFile(stateFile, "utf8")).toBe(edited.replace("- [ ] Build auth", "- [ ] Build auth [IP:agent-3]"));
-    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "log.md", "state.md"]);
+    expect(await entriesBesideParkedLocks(hfsDir)).toEqual(["agents", "log.md", "presence", "state.md"]);
     console.log(
       `FIGURES lock-interop (wait): a claim waited ${waitedMs.toFixed(0)} ms behind the script and went through ` +
         `${afterReleaseMs.toFixed(0)} ms after the script's release (release includes the script's exit), on the script's edit`,

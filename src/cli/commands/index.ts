@@ -1,14 +1,15 @@
 import { parseArgs } from "node:util";
-import { BoardManager, checkAgentId, explainFailure } from "../../board/index.js";
+import { BoardManager, checkAgentId, explainFailure, MISSED_BEATS } from "../../board/index.js";
 import { worktreeBoardRoot } from "../../store/git/index.js";
 import { locateRoot } from "../options.js";
+import { parsePresenceOptions } from "../presence-flags.js";
 import { forcedRelease } from "./release.js";
 import { statusReport } from "./status.js";
 
 const COMMANDS_USAGE = `Commands for people (run and exit; same board, lock and log as the server):
 
   hfs-mcp status [--root DIR]
-      counts, and every in-progress item with its holder and age
+      counts, and every in-progress item with its holder, its age and whether the holder is online
   hfs-mcp release "<description>" --force --reason "<why>" [--line N] [--root DIR] [--agent-id ID]
       free another agent's claim (orphan review); recorded in .hfs/log.md as released by ID (default: person)`;
 
@@ -34,7 +35,10 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, cwd: st
   if (invalid) return { code: 2, text: explainFailure(invalid) };
   // In a linked worktree, the board the servers there use: the main worktree's (unless HFS_WORKTREE_BOARD=own).
   const board = env.HFS_WORKTREE_BOARD === "own" ? root : (await worktreeBoardRoot(root)).root;
-  const manager = new BoardManager({ root: board, agentId });
+  // Judged with the same timeout as the servers (HFS_PRESENCE_INTERVAL_MS changes it, for tests).
+  const presence = parsePresenceOptions({ presenceIntervalMs: env.HFS_PRESENCE_INTERVAL_MS || undefined });
+  if (typeof presence === "string") return { code: 2, text: presence };
+  const manager = new BoardManager({ root: board, agentId, presenceTimeoutMs: MISSED_BEATS * presence.presenceIntervalMs });
 
   if (argv[0] === "status") {
     if (positionals.length > 0) return { code: 2, text: `status takes no arguments\n\n${COMMANDS_USAGE}` };

@@ -54,6 +54,8 @@ interface Session {
   lastSeen: number;
   /** HTTP requests of this session being served (an open GET event stream counts). */
   open: number;
+  /** Stops showing the session's agent present. */
+  hide: () => void;
 }
 
 /**
@@ -88,13 +90,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: MAX_BODY_BYTES,
       onsessioninitialized: (id) => {
-        sessions.set(id, { id, caller, server, transport, lastSeen: Date.now(), open: 0 });
+        // The session's agent is present while the session is open (several sessions of one agent count apart).
+        const hide = agent === undefined ? () => undefined : board.showPresent(agent);
+        sessions.set(id, { id, caller, server, transport, lastSeen: Date.now(), open: 0, hide });
         log(`session ${id.slice(0, 8)} opened${agent ? ` for ${agent}` : ""} (${sessions.size} open)`);
       },
     });
     transport.onclose = () => {
       const id = transport.sessionId;
-      if (id === undefined || !sessions.delete(id)) return;
+      const session = id === undefined ? undefined : sessions.get(id);
+      if (id === undefined || !session) return;
+      sessions.delete(id);
+      session.hide();
       const why = closing.get(id);
       closing.delete(id);
       log(`session ${id.slice(0, 8)} closed${why ? ` ${why}` : ""} (${sessions.size} open)`);

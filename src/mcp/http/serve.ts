@@ -1,4 +1,6 @@
+import { MISSED_BEATS } from "../../board/index.js";
 import { type BoardPlacement, boardLocator } from "../../store/git/index.js";
+import { PresenceBeacon } from "../../store/presence-records.js";
 import { CurrentBoard } from "../current-board.js";
 import { STOP_DEADLINE_MS } from "../stop-deadline.js";
 import { generateToken } from "./auth.js";
@@ -17,6 +19,8 @@ export interface HttpServeOptions extends BoardPlacement {
   root: string;
   lockTimeoutMs: number;
   lockStaleMs?: number;
+  presenceIntervalMs: number;
+  reclaimAfterMs?: number;
   http: HttpOptions;
 }
 
@@ -24,7 +28,20 @@ export async function serveHttp(options: HttpServeOptions, log: (message: string
   const { http } = options;
   // One manager for every session: agents are told apart per session (the tokens), not per manager.
   const locate = boardLocator(options, { lockTimeoutMs: options.lockTimeoutMs, lockStaleMs: options.lockStaleMs, log });
-  const board = new CurrentBoard({ lockTimeoutMs: options.lockTimeoutMs, lockStaleMs: options.lockStaleMs, notice: log, locate });
+  // Each session shows its agent present while it is open (http-server.ts).
+  const beacon = new PresenceBeacon({ intervalMs: options.presenceIntervalMs, notice: log });
+  const board = new CurrentBoard(
+    {
+      lockTimeoutMs: options.lockTimeoutMs,
+      lockStaleMs: options.lockStaleMs,
+      presenceTimeoutMs: MISSED_BEATS * options.presenceIntervalMs,
+      reclaimAfterMs: options.reclaimAfterMs,
+      notice: log,
+      locate,
+    },
+    undefined,
+    beacon,
+  );
   const removed = await board.use(options.root);
   if (removed.length > 0) log(`removed ${removed.length} temp file(s) left by dead writers`);
   let access = http.access;

@@ -7,7 +7,7 @@ export const addItem = defineTool({
   title: "Add a work item",
   description:
     "Add a new available item to the board (one line, 1-500 characters) when you discover work others could pick up. " +
-    "`duplicate` means an open item with that description already exists: claim it instead.",
+    "End it with `(after: <item>; <item>)` to make it wait for them. `duplicate` means an open item with that description already exists: claim it instead.",
   input: z.object({
     description: z.string().describe("One line describing the work, e.g. `Write tests for the login form`."),
     section: z.string().optional().describe("Heading to add under; default `Available Work Items` (created if missing)."),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { agentIdField, descriptionField, itemChangeShape, lineField } from "./schemas.js";
+import { agentIdField, claimedShape, descriptionField, lineField } from "./schemas.js";
 import { defineTool } from "./tool.js";
 
 export const claimItem = defineTool({
@@ -7,10 +7,12 @@ export const claimItem = defineTool({
   title: "Claim a work item",
   description:
     "Claim an available item before working on it, so no other agent does it too. Exactly one agent wins; " +
-    "`not_available` means another agent holds it: pick a different item. Claiming an item you already hold succeeds (safe to retry).",
+    "`not_available` means another agent holds it, `blocked` that it waits for the items in `blocked_by`: pick a different item. " +
+    "Claiming an item you already hold succeeds (safe to retry).",
   input: z.object({ description: descriptionField, line: lineField, agent_id: agentIdField }),
-  output: z.object({ ...itemChangeShape, status: z.literal("in_progress"), claimed_by: z.string() }),
+  output: z.object(claimedShape),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handle: (manager, args) => manager.claim({ description: args.description, line: args.line, agentId: args.agent_id }),
-  summarize: (r) => `Claimed "${r.description}" (line ${r.line}) for ${r.claimed_by}.`,
+  summarize: (r) =>
+    `Claimed "${r.description}" (line ${r.line}) for ${r.claimed_by}${r.reclaimed_from ? `, taken from ${r.reclaimed_from} (offline)` : ""}.`,
 });

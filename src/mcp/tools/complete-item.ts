@@ -9,8 +9,16 @@ export const completeItem = defineTool({
     "Mark an item you claimed as done (checks it off on the board). Only its holder may complete it; " +
     "`not_owner` means you do not hold it.",
   input: z.object({ description: descriptionField, line: lineField, agent_id: agentIdField }),
-  output: z.object({ ...itemChangeShape, status: z.literal("completed") }),
+  output: z.object({
+    ...itemChangeShape,
+    status: z.literal("completed"),
+    now_ready: z
+      .array(z.object({ description: z.string(), line: z.number().int() }))
+      .optional()
+      .describe("Items that waited for this one and can be started now."),
+  }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   handle: (manager, args) => manager.complete({ description: args.description, line: args.line, agentId: args.agent_id }),
-  summarize: (r) => `Completed "${r.description}" (line ${r.line}).`,
+  summarize: (r) =>
+    `Completed "${r.description}" (line ${r.line}).${r.now_ready ? ` Now ready: ${r.now_ready.map((it) => `"${it.description}" (line ${it.line})`).join(", ")}.` : ""}`,
 });

@@ -15,6 +15,21 @@ export const itemChangeShape = {
   line: z.number().int(),
 };
 
+/** What keeps an item from being started (get_work_items' `blocked_by`, the `blocked` failure's). */
+export const blockerSchema = z.object({
+  description: z.string(),
+  line: z.number().int().nullable(),
+  problem: z.enum(["not_found", "ambiguous", "cycle"]).optional(),
+});
+
+/** Output fields of the claiming tools. */
+export const claimedShape = {
+  ...itemChangeShape,
+  status: z.literal("in_progress"),
+  claimed_by: z.string(),
+  reclaimed_from: z.string().optional().describe("The holder, offline long enough, this claim was taken from."),
+};
+
 /** Every tool fails the same way; `reason` is machine-readable, `hint` says what to do next. */
 export const failureSchema = z.object({
   success: z.literal(false),
@@ -26,4 +41,5 @@ export const failureSchema = z.object({
   status: statusEnum.optional(),
   claimed_by: z.string().nullable().optional(),
   field: z.string().optional(),
+  blocked_by: z.array(blockerSchema).optional(),
 });

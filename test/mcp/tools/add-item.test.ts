@@ -59,8 +59,12 @@ describe("add_item", () => {
       claimed_at: null,
       line: 12,
       section: "Available Work Items",
+      ready: true,
+      blocked_by: [],
+      holder_online: null,
+      holder_offline_since: null,
     });
-    expect(listed.data.counts).toEqual({ available: 6, in_progress: 2, completed: 2 });
+    expect(listed.data.counts).toEqual({ available: 6, in_progress: 2, completed: 2, ready: 5 });
   });
 
   it("adds under a named existing section", async () => {

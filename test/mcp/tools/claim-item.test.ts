@@ -194,7 +194,7 @@ describe("claim_item", () => {
       success: true,
       claimed_by: "alpha",
     });
-    expect((await call(client, "claim_item", { description: "Write docs" })).data).toMatchObject({ success: true, claimed_by: "alpha" });
+    expect((await call(client, "claim_item", { description: "Fix login bug" })).data).toMatchObject({ success: true, claimed_by: "alpha" });
   });
 
   it("fails with lock_timeout after waiting lockTimeoutMs while another process holds the lock, then works once it is freed", async () => {

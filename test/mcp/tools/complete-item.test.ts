@@ -37,6 +37,10 @@ describe("complete_item", () => {
       claimed_at: null,
       line: 16,
       section: "In Progress",
+      ready: false,
+      blocked_by: [],
+      holder_online: null,
+      holder_offline_since: null,
     });
   });
 

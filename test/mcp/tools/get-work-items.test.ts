@@ -3,18 +3,32 @@ import { call, inMemoryClient } from "../../helpers/clients.js";
 import { tempRoot } from "../../helpers/temp-root.js";
 import { BROKEN_BOARDS, expectFailure, fixture, holdLock, snapshotTree, writeBoard } from "./support.js";
 
+/** An item as get_work_items shows it: nothing waits, no holder's presence known, unless said otherwise. */
+function shown(fields: Record<string, unknown> & { status: string }) {
+  const ready = fields.status === "available";
+  return { claimed_by: null, claimed_at: null, ready, blocked_by: [], holder_online: null, holder_offline_since: null, ...fields };
+}
+
 const ALL_ITEMS = [
-  { description: "Build auth", status: "available", claimed_by: null, claimed_at: null, line: 7, section: "Available Work Items" },
-  { description: "Write docs", status: "available", claimed_by: null, claimed_at: null, line: 8, section: "Available Work Items" },
-  { description: "Write API reference", status: "available", claimed_by: null, claimed_at: null, line: 9, section: "Available Work Items" },
-  { description: "Fix login bug", status: "available", claimed_by: null, claimed_at: null, line: 10, section: "Available Work Items" },
-  { description: "Set up CI", status: "available", claimed_by: null, claimed_at: null, line: 11, section: "Available Work Items" },
-  { description: "Design schema", status: "in_progress", claimed_by: "bravo", claimed_at: null, line: 15, section: "In Progress" },
-  { description: "Write tests", status: "in_progress", claimed_by: "alpha", claimed_at: null, line: 16, section: "In Progress" },
-  { description: "Create repo", status: "completed", claimed_by: null, claimed_at: null, line: 20, section: "Completed" },
-  { description: "Pick license", status: "completed", claimed_by: null, claimed_at: null, line: 21, section: "Completed" },
+  shown({ description: "Build auth", status: "available", line: 7, section: "Available Work Items" }),
+  // A task item with nested task items waits for them (src/board/dependencies.ts).
+  shown({
+    description: "Write docs",
+    status: "available",
+    line: 8,
+    section: "Available Work Items",
+    ready: false,
+    blocked_by: [{ description: "Write API reference", line: 9 }],
+  }),
+  shown({ description: "Write API reference", status: "available", line: 9, section: "Available Work Items" }),
+  shown({ description: "Fix login bug", status: "available", line: 10, section: "Available Work Items" }),
+  shown({ description: "Set up CI", status: "available", line: 11, section: "Available Work Items" }),
+  shown({ description: "Design schema", status: "in_progress", claimed_by: "bravo", line: 15, section: "In Progress" }),
+  shown({ description: "Write tests", status: "in_progress", claimed_by: "alpha", line: 16, section: "In Progress" }),
+  shown({ description: "Create repo", status: "completed", line: 20, section: "Completed" }),
+  shown({ description: "Pick license", status: "completed", line: 21, section: "Completed" }),
 ];
-const WHOLE_BOARD = { available: 5, in_progress: 2, completed: 2 };
+const WHOLE_BOARD = { available: 5, in_progress: 2, completed: 2, ready: 4 };
 
 async function boardRoot() {
   const root = await tempRoot();
@@ -61,8 +75,8 @@ describe("get_work_items", () => {
     await writeBoard(root, "- [ ] Triage inbox\n\n# Shared State\n\n- [ ] Build auth\n");
     const client = await inMemoryClient({ root });
     expect((await call(client, "get_work_items")).data.items).toEqual([
-      { description: "Triage inbox", status: "available", claimed_by: null, claimed_at: null, line: 1, section: null },
-      { description: "Build auth", status: "available", claimed_by: null, claimed_at: null, line: 5, section: "Shared State" },
+      shown({ description: "Triage inbox", status: "available", line: 1, section: null }),
+      shown({ description: "Build auth", status: "available", line: 5, section: "Shared State" }),
     ]);
   });
 
@@ -70,7 +84,7 @@ describe("get_work_items", () => {
     const root = await tempRoot();
     const client = await inMemoryClient({ root });
     const reply = await call(client, "get_work_items", { status: "available" });
-    expect(reply.data).toEqual({ success: true, items: [], counts: { available: 0, in_progress: 0, completed: 0 } });
+    expect(reply.data).toEqual({ success: true, items: [], counts: { available: 0, in_progress: 0, completed: 0, ready: 0 } });
     expect(await snapshotTree(root)).toEqual({});
   });
 
@@ -141,7 +155,7 @@ describe("get_work_items pages", () => {
     const reply = await call(client, "get_work_items");
     expect(reply.data.items).toHaveLength(100);
     expect(reply.data.next_cursor).toBe(`after:${reply.data.items[99].line}`);
-    expect(reply.data.counts).toEqual({ available: 150, in_progress: 0, completed: 0 });
+    expect(reply.data.counts).toEqual({ available: 150, in_progress: 0, completed: 0, ready: 150 });
   });
 
   it.each([

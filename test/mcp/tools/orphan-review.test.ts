@@ -34,7 +34,7 @@ describe("claim age and orphan review", () => {
     expect(old.items.map((item: any) => item.description)).toEqual(["Typed by hand"]);
     const beforeNow = (await call(alpha, "get_work_items", { claimed_before: new Date(Date.now() + 60_000).toISOString() })).data;
     expect(beforeNow.items.map((item: any) => item.description)).toEqual(["Build auth", "Typed by hand"]);
-    expect(beforeNow.counts).toEqual({ available: 1, in_progress: 2, completed: 0 });
+    expect(beforeNow.counts).toEqual({ available: 1, in_progress: 2, completed: 0, ready: 1 });
   });
 
   it("lets any agent force-release another's claim with a reason, naming the previous holder, and logs it", async () => {
