@@ -7,7 +7,10 @@ describe("--sync git and --worktree-board", () => {
   it("adds nothing to the options by default, and the git defaults with --sync git", async () => {
     const cwd = await tempRoot();
     const parsed = parseCli([], {}, cwd, "0");
-    expect(parsed).toEqual({ kind: "run", options: { root: cwd, agentId: undefined, lockTimeoutMs: 30_000, lockStaleMs: 10_000, presenceIntervalMs: 5_000 } });
+    expect(parsed).toEqual({
+      kind: "run",
+      options: { root: cwd, agentId: undefined, lockTimeoutMs: 30_000, lockStaleMs: 10_000, presenceIntervalMs: 5_000 },
+    });
     expect(parseCli(["--sync", "git"], {}, cwd, "0")).toMatchObject({
       kind: "run",
       options: { sync: { remote: "origin", branch: "hfs", fetchIntervalMs: 5_000, timeoutMs: 10_000 } },
