@@ -98,7 +98,7 @@ export async function run({ quick }) {
     );
     const floorNote =
       `One floor round trip, median: fetch ${ms(partMs("fetch"))} ms, the six local plumbing commands ${ms(partMs("plumbing"))} ms, ` +
-      `push ${ms(partMs("push"))} ms. The server builds its objects in-process instead of with the six commands (see README, "Git sync").`;
+      `push ${ms(partMs("push"))} ms. The server builds its objects in-process instead of with the six commands (see docs/git-sync.md).`;
     const raceTable = markdownTable(
       [
         "eight agents, 8 clones",

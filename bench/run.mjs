@@ -14,11 +14,12 @@ import { distIsStale, gitInfo, machineInfo, treeHash } from "./lib/machine.mjs";
 import { closeAll, useCli } from "./lib/server.mjs";
 import { now } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
+import * as lockedSection from "./locked-section.mjs";
 import * as oneAgent from "./one-agent.mjs";
 import * as scale from "./scale.mjs";
 import * as startup from "./startup.mjs";
 
-const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup, scale, gitSync];
+const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup, lockedSection, scale, gitSync];
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = fileURLToPath(new URL("./results.json", import.meta.url));
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { chmod } from "node:fs/promises";
-// Bundles the CLI into one minified file (and its HTTP mode into another, below). Measured (BENCHMARKS.md):
+// Bundles the CLI into one minified file (and its HTTP mode into another, below). Measured (docs/benchmarks.md):
 // start-up is dominated by loading the hundreds of small module files of the SDK, zod and ajv; one file loads
 // faster than a minimal unbundled MCP server. The library entry (dist/index.js) stays tsc's per-file output.
 //

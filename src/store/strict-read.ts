@@ -48,7 +48,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  *
  * Synchronous on purpose, like the rest of the store's critical section: a board is small, and each
  * asynchronous fs call costs a thread-pool round trip that, over the ~25 calls of one locked update, made an
- * update twice as slow as the file-system floor (see BENCHMARKS.md).
+ * update twice as slow as the file-system floor (see docs/benchmarks.md).
  */
 export function readStrict(path: string): FileSnapshot | null {
   const bytes = readBytes(path);

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 
-/** This host's name as the lock protocol writes it in owner file names (README, "Lock protocol"). */
+/** This host's name as the lock protocol writes it in owner file names (docs/lock-protocol.md). */
 export const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_") || "localhost";
 
 /** A pid that certainly belonged to a process of this host and is now dead (it ran and exited). */

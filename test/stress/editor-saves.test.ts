@@ -20,13 +20,13 @@ const STALE_SAVES = pick(15, 50);
 const ITEMS_PER_AGENT = pick(12, 25);
 /**
  * Pause between an agent's calls. The full run hammers (no pause, ~60 writes/s on this machine) and is where the
- * residual check-to-rename race shows (README, "Residual risks"). The reduced run, part of every `npm test`,
+ * residual check-to-rename race shows (docs/guarantees.md, "Residual risks"). The reduced run, part of every `npm test`,
  * paces agents at a still far-above-LLM rate (~20 calls/s each), so that CI checks the redo-on-a-person's-save
  * mechanism without tripping over that documented microsecond window on a loaded 2-core machine.
  */
 const AGENT_PAUSE_MS = pick(50, 0);
 /**
- * Human edits a server may overwrite in one run: the documented residual race (README, "Residual risks"). The
+ * Human edits a server may overwrite in one run: the documented residual race (docs/guarantees.md, "Residual risks"). The
  * pre-rename check and the rename are two system calls; a save by rename landing between them is replaced, and
  * on a loaded 2-core machine preemption can stretch that microsecond window. Measured: 0-1 per run (30 saves in
  * CI under the full test suite, 150 in the full run). Everything the design does guarantee — a save made after

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { type Program, runProgram } from "../helpers/programs.js";
 
-/** `take-lock.sh`: the README's lock protocol in bash, as a person's script would take the lock. */
+/** `take-lock.sh`: the lock protocol of docs/lock-protocol.md in bash, as a person's script would take the lock. */
 export const TAKE_LOCK = fileURLToPath(new URL("../fixtures/programs/take-lock.sh", import.meta.url));
 
 /** take-lock.sh running: it prints `held` once it has the lock, and `released` (see `nextLine`). */

@@ -3,7 +3,7 @@ import { GitStore } from "./git-store.js";
 import { localMirror } from "./local-mirror-adapter.js";
 import { worktreeBoardRoot } from "./worktree-board.js";
 
-/** `--sync git`: the board's truth is a branch of a git remote (README, "Git sync"). */
+/** `--sync git`: the board's truth is a branch of a git remote (docs/git-sync.md). */
 export interface GitSyncSettings {
   remote: string;
   branch: string;

@@ -39,7 +39,7 @@ interface Connected {
 }
 
 /**
- * The board on a branch of a git remote (README, "Git sync"). The remote's branch is the truth; a write runs,
+ * The board on a branch of a git remote (docs/git-sync.md). The remote's branch is the truth; a write runs,
  * under the local `.hfs` lock: fetch → decide on the fetched files → commit on the fetched tip → push without
  * force, and again from the fetch when the push is rejected (another writer got there first). Callers hear
  * back only once the remote took the push. After each sync the local `.hfs/` holds what was synced (the

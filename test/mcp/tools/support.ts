@@ -134,7 +134,7 @@ export async function expectStillServing(client: Client, expectSuccess = true): 
 }
 
 /**
- * Hold the `.hfs` lock the way the README's protocol says another process would: `mkdir .hfs/.lock` and an owner
+ * Hold the `.hfs` lock the way docs/lock-protocol.md says another process would: `mkdir .hfs/.lock` and an owner
  * file `owner~<pid>~<host>~<nonce>` naming this live test process, so no server may treat it as stale.
  * Returns the function that releases it.
  */
