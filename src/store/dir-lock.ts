@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { DirWatch } from "./dir-watch.js";
 import { LockTimeoutError } from "./file-error.js";
 import { OWNER_PREFIX, parseName, standingOf, WORK_PREFIX } from "./lock-owner.js";
-import { LockQueue, type Ticket } from "./lock-queue.js";
+import { LockQueue, QUEUE_DIR_NAME, type Ticket } from "./lock-queue.js";
 import { type HeldLock, ParkedLock } from "./parked-lock.js";
 import { tempFileName } from "./temp-files.js";
 
@@ -53,6 +53,15 @@ type Seen = { kind: "gone" } | { kind: "held" | "stale"; owner: string };
 
 export const DEFAULT_STALE_MS = 10_000;
 
+/**
+ * A waiter races for the lock for this long, then queues (lock-queue.ts); it queues at once when others already
+ * do. Why not always queue: a FIFO hand-over must wake one particular process, where a race goes to whichever
+ * is running, and under light load most waits are a few ms. Measured, alternating builds in one session: 8
+ * agents claiming the same items 914-1,003 calls/s against 267-314 queueing at once (phases A+B p99 46-77 ms
+ * against 88-91); 64 agents 153-170 against 162-174 calls/s, p99 0.66-0.82 s against 0.59-0.85 s.
+ */
+const QUEUE_AFTER_MS = 50;
+
 export class DirLock {
   readonly lockDir: string;
   private readonly dir: string;
@@ -94,28 +103,34 @@ export class DirLock {
     let changes: DirWatch | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
-        if (!ticket && !this.queue.isEmpty()) ticket = this.queue.join(started);
-        const head = ticket === undefined || ticket.isHead();
-        if (head) {
+        const waited = Date.now() - started;
+        // Queued waiters go first: one without a ticket races only while nobody is queued, else queues too.
+        if (!ticket && (waited >= QUEUE_AFTER_MS || !this.queue.isEmpty())) ticket = this.queue.join(started);
+        const mayTry = ticket === undefined || ticket.isHead();
+        if (mayTry) {
           const { lease, seen } = this.tryOnce();
           if (lease) return lease;
           if (seen.kind !== "gone") lastHolder = describeOwner(seen.owner);
           if (seen.kind !== "held") continue; // gone or changed hands meanwhile: look again at once
-          ticket ??= this.queue.join(started);
         }
-        const waited = Date.now() - started;
         if (waited >= this.timeoutMs) throw new LockTimeoutError(this.timeoutMs, lastHolder);
         const left = Math.max(1, this.timeoutMs - waited);
-        if (head) {
-          // Wake the moment the lock is let go; the poll catches holders that die (no event) or go stale.
-          changes ??= new DirWatch(this.dir, (entry) => (entry === null || entry === LOCK_DIR_NAME) && !existsSync(this.lockDir));
-          await changes.next(Math.min(changes.watching ? 25 + Math.random() * 25 : 1 + Math.min(attempt, 20), left));
-        } else {
+        if (ticket && !mayTry) {
           changes?.close();
           changes = undefined;
           // The watch on the ticket ahead wakes us; the poll only catches a waiter ahead that died. Polling every
           // 100 ms cost 64 waiting servers more CPU than the lock holder had (64 agents: 73-78 against 88-94 calls/s).
-          await ticket!.waitForTurn(Math.min(400 + Math.random() * 100, left));
+          await ticket.waitForTurn(Math.min(400 + Math.random() * 100, left));
+        } else {
+          // Wake the moment the lock is let go (or the queue empties); the poll catches holders that die (no
+          // event) or go stale, and a waiter without a ticket wakes in time to take one.
+          changes ??= new DirWatch(
+            this.dir,
+            (entry) => (entry === null || entry === LOCK_DIR_NAME || entry === QUEUE_DIR_NAME) && !existsSync(this.lockDir),
+          );
+          const poll = changes.watching ? 25 + Math.random() * 25 : 1 + Math.min(attempt, 20);
+          const untilTicket = ticket ? Number.POSITIVE_INFINITY : Math.max(1, QUEUE_AFTER_MS - waited);
+          await changes.next(Math.min(poll, untilTicket, left));
         }
       }
     } finally {
