@@ -1,4 +1,4 @@
-import { closeSync, type FSWatcher, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync, utimesSync, watch } from "node:fs";
+import { closeSync, existsSync, type FSWatcher, mkdirSync, openSync, readdirSync, rmdirSync, unlinkSync, utimesSync, watch } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { nameForThisProcess, parseName, standingOf } from "./lock-owner.js";
@@ -35,6 +35,7 @@ export class LockQueue {
 
   /** Whether nobody waits: a newcomer may then try the lock at once. */
   isEmpty(): boolean {
+    if (!existsSync(this.dir)) return true; // the folder goes with its last ticket; a failing readdir costs more
     try {
       return !readdirSync(this.dir).some((name) => name.startsWith(TICKET_PREFIX));
     } catch {

@@ -58,6 +58,8 @@ interface Plan {
 export class Store implements BoardStore {
   readonly paths: HfsPaths;
   private readonly queue = new Mutex();
+  /** Temp files written to our work folder and not (yet) committed: what clearWorkDir must remove. */
+  private tempsLeft = 0;
   private readonly lock: DirLock;
   private pending: PendingUpdate[] = [];
   private readonly reader: SettledReader;
@@ -218,12 +220,16 @@ export class Store implements BoardStore {
       temp = undefined;
     }
     try {
-      temp ??= writeTemp(lease.workDir, basename(file), text, now?.mode);
+      if (!temp) {
+        temp = writeTemp(lease.workDir, basename(file), text, now?.mode);
+        this.tempsLeft++;
+      }
       // One last look, as close to the rename as we can get: a save by rename landing after our read would
       // otherwise be replaced. This leaves the step between two system calls (docs/guarantees.md).
       if (!stillNames(file, now)) return "retry";
       if (now === null) commitCreate(temp, file);
       else commitReplace(temp, file);
+      this.tempsLeft--;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EEXIST") return "retry"; // created meanwhile (git putting back a file it had just removed)
@@ -240,7 +246,10 @@ export class Store implements BoardStore {
   // The new text, durable in a temp file in our parked work folder, before the lock is even asked for (see Plan).
   private prepareTemp(file: string, text: string, read: FileSnapshot | null): TempFile | undefined {
     mkdirSync(dirname(file), { recursive: true }); // the folder the commit renames into (`agents/`)
-    return this.lock.contended() ? undefined : writeTemp(this.lock.prepare(), basename(file), text, read?.mode);
+    if (this.lock.contended()) return undefined;
+    const temp = writeTemp(this.lock.prepare(), basename(file), text, read?.mode);
+    this.tempsLeft++;
+    return temp;
   }
 
   // Still inside the lock, so log lines keep the order of the writes they describe. The write itself is
@@ -262,6 +271,8 @@ export class Store implements BoardStore {
 
   // Temp files left in our parked work folder by a round (not committed, or superseded) are ours to remove.
   private clearWorkDir(): void {
+    if (this.tempsLeft === 0) return; // every temp file written was committed: nothing to look for
+    this.tempsLeft = 0;
     try {
       const dir = this.lock.prepare();
       for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true, recursive: true });
