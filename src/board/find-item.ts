@@ -25,8 +25,14 @@ export function forgivingKey(text: string): string {
  * Several matches at the first level that has any are `ambiguous` unless `line` picks one of them — never a
  * guess. `line` only chooses among matches: a stale line (the board moved) still finds a uniquely described item.
  */
-export function findItem(items: readonly BoardItem[], description: string, line?: number): Failure | BoardItem {
-  let matches = items.filter((item) => item.description === description);
+export function findItem(
+  items: readonly BoardItem[],
+  description: string,
+  line?: number,
+  /** The exact matches when already known (markdown's itemsDescribedAs, a search of the text). */
+  exact?: readonly BoardItem[],
+): Failure | BoardItem {
+  let matches = exact ?? items.filter((item) => item.description === description);
   if (matches.length === 0) {
     const key = looseKey(description);
     matches = items.filter((item) => looseKey(item.description) === key);

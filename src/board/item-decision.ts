@@ -53,7 +53,8 @@ export async function changeItem<T extends { success: true }>(
     ctx.store.update<Outcome<T>>(ctx.store.paths.stateFile, (current, context) => {
       const parsed = ctx.parse(md, current ?? "", context);
       if (parsed.conflicts.length > 0) return { result: conflicted(parsed) };
-      const item = findItem(parsed.board.items, description, ref.line);
+      const exact = md.itemsDescribedAs(current ?? "", parsed.board, description);
+      const item = findItem(parsed.board.items, description, ref.line, exact);
       if (isFailure(item)) return { result: item };
       const at = { md, item, index: indexOfItem(parsed.board, item), agent, text: current ?? "", board: parsed.board, context };
       const decision = decide(at);

@@ -37,6 +37,18 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** Index (0-based) of the line containing `offset`, by binary search over `starts`. */
+export function lineIndexAt(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
 /** The span of 1-based `line`, or undefined when the text has no such line. */
 export function lineSpan(text: string, starts: readonly number[], line: number): LineSpan | undefined {
   const start = starts[line - 1];

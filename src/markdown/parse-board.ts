@@ -36,6 +36,26 @@ export interface Board {
   lineEnding: LineEnding;
   /** Offsets of line starts in the parsed text, for splicing. */
   starts: number[];
+  /**
+   * Stands for what the dependency graph is built from (the items' descriptions, names, nesting and lists): a
+   * patch that changes only statuses and markers keeps it, so whether a board shares its graph with the last
+   * one is one comparison, not one per item. Boards with different tokens may still have the same structure.
+   */
+  structure: object;
+}
+
+/** Index in `items` (which are in line order) of the item whose checkbox is on 1-based `line`, or -1. */
+export function itemIndexAtLine(items: readonly BoardItem[], line: number): number {
+  let low = 0;
+  let high = items.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const at = items[mid]!.line;
+    if (at === line) return mid;
+    if (at < line) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
 }
 
 /**
@@ -99,7 +119,7 @@ export function parseBoardWithMdast(text: string): Board {
     });
     lastInList.set(list, items.length - 1);
   }
-  return { items, headings, lineEnding: detectLineEnding(text), starts };
+  return { items, headings, lineEnding: detectLineEnding(text), starts, structure: {} };
 }
 
 interface FoundItem {

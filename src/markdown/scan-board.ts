@@ -86,5 +86,5 @@ export function scanBoard(text: string): Board | undefined {
     });
     lastInList.set(item.list, items.length - 1);
   }
-  return { items, headings, lineEnding: detectLineEnding(text), starts };
+  return { items, headings, lineEnding: detectLineEnding(text), starts, structure: {} };
 }

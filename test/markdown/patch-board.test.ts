@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { claimItem, completeItem, parseBoard, patchBoard, releaseItem } from "../../src/markdown/index.js";
+import { random, trickyBoard } from "./tricky-boards.js";
 
 const BOARD = [
   "\uFEFF# Shared State",
@@ -106,5 +107,41 @@ describe("patchBoard across several agents' edits", () => {
     const board = parseBoard(BOARD);
     const next = claimItem(BOARD, board, board.items[0]!, "a1").replace("## In Progress", "## Doing");
     expect(patchBoard(BOARD, board, next)).toBeUndefined();
+  });
+});
+
+describe("patchBoard on generated boards", () => {
+  it("equals a fresh parse after several items anywhere on the board changed at once", () => {
+    let patched = 0;
+    for (let seed = 0; seed < 120; seed++) {
+      const original = trickyBoard(seed);
+      const board = parseBoard(original);
+      if (board.items.length === 0) continue;
+      const pick = random(seed);
+      let text = original;
+      for (let k = 0; k < 1 + Math.floor(pick() * 8); k++) {
+        const fresh = parseBoard(text);
+        const item = fresh.items[Math.floor(pick() * fresh.items.length)]!;
+        if (item.status === "completed") continue;
+        text = item.status === "available" ? claimItem(text, fresh, item, `a${k}`) : releaseItem(text, fresh, item);
+      }
+      const result = patchBoard(original, board, text);
+      if (result === undefined) continue; // declined: the caller parses
+      expect(result, `trickyBoard(${seed})`).toEqual(parseBoard(text));
+      patched++;
+    }
+    expect(patched).toBeGreaterThan(25); // most generated boards hold no task item at all
+  });
+});
+
+describe("patchBoard and the structure token", () => {
+  it("keeps the token through claims and releases, and gives a new one when a description or a name changes", () => {
+    const text = "- [ ] One\n- [ ] Two (after: One)\n";
+    const board = parseBoard(text);
+    const claimed = patchBoard(text, board, claimItem(text, board, board.items[0]!, "alpha"))!;
+    expect(claimed.structure).toBe(board.structure);
+    expect(patchBoard(text, board, text.replace("- [ ] One", "- [ ] Uno"))!.structure).not.toBe(board.structure);
+    expect(patchBoard(text, board, text.replace("(after: One)", "(after: Uno)"))!.structure).not.toBe(board.structure);
+    expect(parseBoard(text).structure).not.toBe(board.structure);
   });
 });

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { itemsDescribedAs, parseBoard } from "../../src/markdown/index.js";
+import { boardCases } from "./fixtures.js";
+import { trickyBoard } from "./tricky-boards.js";
+
+// What a scan of every item finds: the reference the text search must agree with.
+function byScan(text: string, description: string) {
+  return parseBoard(text).items.filter((item) => item.description === description);
+}
+
+function boards(): { name: string; text: string }[] {
+  const fixtures = boardCases().map((c) => ({ name: c.name, text: c.input }));
+  const tricky = Array.from({ length: 40 }, (_, seed) => ({ name: `trickyBoard(${seed})`, text: trickyBoard(seed) }));
+  return [...fixtures, ...tricky];
+}
+
+describe("itemsDescribedAs", () => {
+  it("finds exactly the items a scan finds, on every fixture and generated board", () => {
+    let checked = 0;
+    for (const { name, text } of boards()) {
+      const board = parseBoard(text);
+      // Every description, and text that occurs without being one: parts of descriptions, markers, headings.
+      const probes = new Set(board.items.flatMap((item) => [item.description, item.description.slice(1), item.task.rest]));
+      for (const heading of board.headings) probes.add(heading.title);
+      for (const probe of probes) {
+        const found = itemsDescribedAs(text, board, probe);
+        if (found === undefined) continue; // too common to search for: the caller scans
+        expect(found, `${name}: ${JSON.stringify(probe)}`).toEqual(byScan(text, probe));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+
+  it("finds repeated descriptions in board order, each item once", () => {
+    const text = "- [ ] Ship v1\n- [x] Ship v1\n  - [ ] Ship v1 Ship v1\n- [ ] Ship v1. [IP:alpha]\n- [ ] Ship v1 [IP:beta]\n";
+    const board = parseBoard(text);
+    expect(itemsDescribedAs(text, board, "Ship v1")?.map((item) => item.line)).toEqual([1, 2, 5]);
+    expect(itemsDescribedAs(text, board, "Ship v1 Ship v1")?.map((item) => item.line)).toEqual([3]);
+    expect(itemsDescribedAs(text, board, "Ship v2")).toEqual([]);
+  });
+
+  it("gives way to a scan when the text is too common to search for", () => {
+    const text = `${Array.from({ length: 100 }, (_, i) => `- [ ] item ${i}`).join("\n")}\n`;
+    expect(itemsDescribedAs(text, parseBoard(text), "item")).toBeUndefined();
+    expect(itemsDescribedAs(text, parseBoard(text), "")).toBeUndefined();
+    expect(itemsDescribedAs(text, parseBoard(text), "item 42")).toHaveLength(1);
+  });
+});
