@@ -29,16 +29,24 @@ const MAX_WAIT_MS = 2_000;
  */
 export class SettledReader {
   private readonly seen = new Map<string, FileVersion>();
+  /** The last snapshot read, whose text a look at the same bytes reuses instead of decoding them again. */
+  private last: { file: string; snapshot: FileSnapshot } | undefined;
 
   constructor(
-    /** Reads the file once (tests pass a scripted one to replay a save caught mid-way). */
-    private readonly look: (file: string) => FileSnapshot | null = readStrict,
+    /** Reads the file once, given the last snapshot of it (tests pass a scripted one to replay a save caught mid-way). */
+    private readonly look: (file: string, known?: FileSnapshot) => FileSnapshot | null = readStrict,
     /** Whether something other than this reader shows the file existed (e.g. the history log for the board). */
     private readonly existedElsewhere: (file: string) => boolean = () => false,
   ) {}
 
   async read(file: string): Promise<FileSnapshot | null> {
-    let snapshot = this.look(file);
+    const snapshot = await this.settle(file);
+    this.last = snapshot ? { file, snapshot } : undefined;
+    return snapshot;
+  }
+
+  private async settle(file: string): Promise<FileSnapshot | null> {
+    let snapshot = this.look(file, this.last?.file === file ? this.last.snapshot : undefined);
     if (snapshot === null) {
       if (!this.seen.has(file) && !this.existedElsewhere(file)) return null;
       for (let waited = 0; snapshot === null && waited < GONE_GRACE_MS; waited += PAUSE_MS) {

@@ -202,7 +202,7 @@ export class Store implements BoardStore {
   // Inside the lock, synchronous: check, re-decide if someone wrote meanwhile, rename, log.
   private commit(plan: Plan, lease: LockLease, mayDecideInLock: boolean): { decided: GroupDecision; wrote: boolean } | "retry" | "lost" {
     const file = plan.group[0]!.file;
-    const now = readStrict(file);
+    const now = readStrict(file, plan.read);
     let decided: GroupDecision = plan.decided;
     let temp = plan.temp && { ...plan.temp, path: join(lease.workDir, basename(plan.temp.path)) };
     let text = plan.decided.text;

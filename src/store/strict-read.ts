@@ -50,9 +50,15 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * asynchronous fs call costs a thread-pool round trip that, over the ~25 calls of one locked update, made an
  * update twice as slow as the file-system floor (see docs/benchmarks.md).
  */
-export function readStrict(path: string): FileSnapshot | null {
+export function readStrict(path: string, known?: FileSnapshot | null): FileSnapshot | null {
   const bytes = readBytes(path);
   if (!bytes) return null;
+  // The same bytes as a snapshot read before: its text, without decoding again. A comparison of the bytes costs
+  // a fraction of decoding them (0.13 against 0.45–0.57 ms for a 600 KB board), and the look inside the lock
+  // usually finds the version it decided on.
+  if (known?.steady && bytes.steady && known.bytes.equals(bytes.data)) {
+    return { ...known, bytes: bytes.data, mode: bytes.mode, version: bytes.version };
+  }
   let text: string;
   try {
     text = decoder.decode(bytes.data);

@@ -34,6 +34,19 @@ describe("readStrict", () => {
     expect(snapshot?.version.size).toBe(Buffer.byteLength(text));
   });
 
+  it("reuses a known snapshot's text for the same bytes, and decodes (and refuses) anything else", async () => {
+    const path = await fileWith("- [ ] café\n");
+    const known = readStrict(path)!;
+    await writeFile(path, "- [ ] café\n"); // the same bytes, written again: a new mtime
+    const again = readStrict(path, known)!;
+    expect(again.text).toBe(known.text);
+    expect(again.version.mtimeMs).toBeGreaterThanOrEqual(known.version.mtimeMs);
+    await writeFile(path, "- [ ] cafe\n");
+    expect(readStrict(path, known)?.text).toBe("- [ ] cafe\n");
+    await writeFile(path, Buffer.from([0x2d, 0x20, 0xff]));
+    expect(() => readStrict(path, known)).toThrow(FileError);
+  });
+
   it("keeps a byte order mark in the text", async () => {
     const path = await fileWith(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("- [ ] first\n")]));
     const snapshot = await readStrict(path);
