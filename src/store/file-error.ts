@@ -18,6 +18,22 @@ export function symlinkError(path: string): FileError {
   return new FileError("symlink", path, `\`${path}\` is a symlink; hfs-mcp does not follow links`);
 }
 
+/**
+ * The board is missing, though its history shows it existed: it is not recreated from nothing. Why: `git
+ * checkout` replaces a file by unlinking and recreating it, and a git process descheduled in between leaves the
+ * board missing for as long as the machine keeps it waiting; a server that then wrote a new board would have it
+ * replace the whole checked-out board (git's exclusive create fails on the file we made). Waiting a second for
+ * it to come back covers the common case; refusing covers the rest, and a person who deleted the board on purpose
+ * is told how to start anew.
+ */
+export function vanishedError(file: string): FileError {
+  return new FileError(
+    "vanished",
+    file,
+    `\`${file}\` is missing, though .hfs/log.md shows the board existed (a git checkout or an editor may be replacing it); nothing was written. If it was deleted on purpose, create an empty .hfs/state.md (or remove .hfs/log.md) to start a new board`,
+  );
+}
+
 /** The lock could not be taken within the configured time; nothing was written. */
 export class LockTimeoutError extends Error {
   readonly waitedMs: number;

@@ -1,17 +1,18 @@
-import { lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { lstatSync, rmdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { Mutex } from "async-mutex";
 import { appendLog } from "./append-log.js";
-import { commitCreate, commitReplace, syncDirectory, type TempFile, writeTemp } from "./atomic-write.js";
+import { commitCreate, commitReplace, syncDirectory, type TempFile } from "./atomic-write.js";
 import { type BoardStore, type Decide, DecideOutsideLock, type HistoryRead } from "./board-store.js";
 import { DirLock, type LockLease } from "./dir-lock.js";
-import { ConcurrentEditError, FileError, symlinkError } from "./file-error.js";
+import { ConcurrentEditError, symlinkError, vanishedError } from "./file-error.js";
 import { decideInOrder, type GroupDecision, groupByFile, type PendingUpdate, rejectAll, settle } from "./group-decisions.js";
 import { type HfsPaths, hfsPaths } from "./hfs-paths.js";
 import { LogTail } from "./log-tail.js";
 import { SettledReader } from "./settled-read.js";
-import { type FileSnapshot, readStrict, sameVersion, versionOf } from "./strict-read.js";
+import { type FileSnapshot, readStrict, sameBytes, stillNames } from "./strict-read.js";
 import { removeLeftovers } from "./temp-files.js";
+import { WorkFolder } from "./work-folder.js";
 
 export interface StoreOptions {
   root: string;
@@ -33,13 +34,7 @@ interface Plan {
   /** The version decided on. */
   read: FileSnapshot | null;
   decided: GroupDecision & { text: string };
-  /**
-   * The decided text, written and fsynced before the lock is asked for, so the locked section is a rename —
-   * unless others already wait for the lock: then the board will most likely have changed by our turn, the
-   * text is decided and written again inside the lock anyway, and an fsync out here only competes with the
-   * holder's for the disk. Measured with 64 agents on one board, same machine, alternating builds: 122–125
-   * calls/s skipping it against 82–87 writing it.
-   */
+  /** The decided text, durable in a temp file before the lock is asked for (see WorkFolder.prepare). */
   temp: TempFile | undefined;
 }
 
@@ -58,9 +53,8 @@ interface Plan {
 export class Store implements BoardStore {
   readonly paths: HfsPaths;
   private readonly queue = new Mutex();
-  /** Temp files written to our work folder and not (yet) committed: what clearWorkDir must remove. */
-  private tempsLeft = 0;
   private readonly lock: DirLock;
+  private readonly work: WorkFolder;
   private pending: PendingUpdate[] = [];
   private readonly reader: SettledReader;
   private readonly history: LogTail;
@@ -78,6 +72,7 @@ export class Store implements BoardStore {
       staleMs: options.lockStaleMs,
       onTakeover: options.notice,
     });
+    this.work = new WorkFolder(this.lock);
   }
 
   /** The file's text, or null when it does not exist. Never creates anything. */
@@ -150,8 +145,8 @@ export class Store implements BoardStore {
         const decided = decideInOrder(group, read?.text ?? null, { locked: false });
         // Nothing to write: answered without the lock (a decision on a settled read; e.g. not_available).
         if (decided.text === null || decided.text === (read?.text ?? null)) settle(group, decided.outcomes);
-        else if (read === null && this.existedElsewhere(file)) rejectAll(group, vanished(file));
-        else plans.push({ group, read, decided: decided as Plan["decided"], temp: this.prepareTemp(file, decided.text, read) });
+        else if (read === null && this.existedElsewhere(file)) rejectAll(group, vanishedError(file));
+        else plans.push({ group, read, decided: decided as Plan["decided"], temp: this.work.prepare(file, decided.text, read?.mode) });
       } catch (error) {
         rejectAll(group, error);
       }
@@ -181,7 +176,7 @@ export class Store implements BoardStore {
       }
       lease.release();
     }
-    this.clearWorkDir();
+    this.work.clear();
     // Durable before anyone hears back: the renames are made durable outside the lock, then the replies go out.
     const unsynced = new Map<string, unknown>();
     for (const dir of new Set(done.filter((d) => d.wrote).map((d) => dirname(d.group[0]!.file)))) {
@@ -204,9 +199,9 @@ export class Store implements BoardStore {
     const file = plan.group[0]!.file;
     const now = readStrict(file, plan.read);
     let decided: GroupDecision = plan.decided;
-    let temp = plan.temp && { ...plan.temp, path: join(lease.workDir, basename(plan.temp.path)) };
+    let temp = plan.temp && this.work.inLease(lease, plan.temp);
     let text = plan.decided.text;
-    if (!sameContent(now, plan.read)) {
+    if (!sameBytes(now, plan.read)) {
       // Someone wrote since we decided: decide again on their version, if it is whole and cheap to decide on.
       if (!this.reader.trusts(file, now)) return "retry";
       try {
@@ -220,16 +215,13 @@ export class Store implements BoardStore {
       temp = undefined;
     }
     try {
-      if (!temp) {
-        temp = writeTemp(lease.workDir, basename(file), text, now?.mode);
-        this.tempsLeft++;
-      }
+      temp ??= this.work.writeInLease(lease, file, text, now?.mode);
       // One last look, as close to the rename as we can get: a save by rename landing after our read would
       // otherwise be replaced. This leaves the step between two system calls (docs/guarantees.md).
       if (!stillNames(file, now)) return "retry";
       if (now === null) commitCreate(temp, file);
       else commitReplace(temp, file);
-      this.tempsLeft--;
+      this.work.committed();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EEXIST") return "retry"; // created meanwhile (git putting back a file it had just removed)
@@ -241,15 +233,6 @@ export class Store implements BoardStore {
     this.reader.remember(file, temp.version);
     this.appendHistory(decided.log);
     return { decided, wrote: true };
-  }
-
-  // The new text, durable in a temp file in our parked work folder, before the lock is even asked for (see Plan).
-  private prepareTemp(file: string, text: string, read: FileSnapshot | null): TempFile | undefined {
-    mkdirSync(dirname(file), { recursive: true }); // the folder the commit renames into (`agents/`)
-    if (this.lock.contended()) return undefined;
-    const temp = writeTemp(this.lock.prepare(), basename(file), text, read?.mode);
-    this.tempsLeft++;
-    return temp;
   }
 
   // Still inside the lock, so log lines keep the order of the writes they describe. The write itself is
@@ -267,18 +250,6 @@ export class Store implements BoardStore {
     if (file !== this.paths.stateFile) return false;
     const log = lstatSync(this.paths.logFile, { throwIfNoEntry: false });
     return log?.isFile() === true && log.size > 0;
-  }
-
-  // Temp files left in our parked work folder by a round (not committed, or superseded) are ours to remove.
-  private clearWorkDir(): void {
-    if (this.tempsLeft === 0) return; // every temp file written was committed: nothing to look for
-    this.tempsLeft = 0;
-    try {
-      const dir = this.lock.prepare();
-      for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true, recursive: true });
-    } catch {
-      // `.hfs/` itself is gone: so are they.
-    }
   }
 
   // Remove the folders a write that wrote nothing after all created (`agents/` before `.hfs/`), if still empty.
@@ -303,33 +274,4 @@ export class Store implements BoardStore {
       if (file.startsWith(dir) && lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) throw symlinkError(dir);
     }
   }
-}
-
-/**
- * The board is missing, though its history shows it existed: it is not recreated from nothing. Why: `git
- * checkout` replaces a file by unlinking and recreating it, and a git process descheduled in between leaves the
- * board missing for as long as the machine keeps it waiting; a server that then wrote a new board would have it
- * replace the whole checked-out board (git's exclusive create fails on the file we made). Waiting a second for
- * it to come back covers the common case; refusing covers the rest, and a person who deleted the board on purpose
- * is told how to start anew.
- */
-function vanished(file: string): FileError {
-  return new FileError(
-    "vanished",
-    file,
-    `\`${file}\` is missing, though .hfs/log.md shows the board existed (a git checkout or an editor may be replacing it); nothing was written. If it was deleted on purpose, create an empty .hfs/state.md (or remove .hfs/log.md) to start a new board`,
-  );
-}
-
-// Both missing, or the same bytes read whole.
-function sameContent(now: FileSnapshot | null, read: FileSnapshot | null): boolean {
-  if (now === null || read === null) return now === read;
-  return now.steady && now.bytes.equals(read.bytes);
-}
-
-// Whether `file` still names the version `read` saw (both missing counts as the same).
-function stillNames(file: string, read: FileSnapshot | null): boolean {
-  const now = lstatSync(file, { throwIfNoEntry: false });
-  if (now === undefined || read === null) return now === undefined && read === null;
-  return sameVersion(versionOf(now), read.version);
 }

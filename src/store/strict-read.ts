@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { FileError, symlinkError } from "./file-error.js";
 import { MAX_FILE_BYTES } from "./limits.js";
 
@@ -24,6 +24,19 @@ export function sameInode(a: FileVersion, b: FileVersion): boolean {
 /** The same inode, unchanged in size and mtime. */
 export function sameVersion(a: FileVersion, b: FileVersion): boolean {
   return sameInode(a, b) && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/** Both missing, or the same bytes, read whole. */
+export function sameBytes(now: FileSnapshot | null, read: FileSnapshot | null): boolean {
+  if (now === null || read === null) return now === read;
+  return now.steady && now.bytes.equals(read.bytes);
+}
+
+/** Whether `file` still names the version `read` saw (both missing counts as the same): one `lstat`. */
+export function stillNames(file: string, read: FileSnapshot | null): boolean {
+  const now = lstatSync(file, { throwIfNoEntry: false });
+  if (now === undefined || read === null) return now === undefined && read === null;
+  return sameVersion(versionOf(now), read.version);
 }
 
 export interface FileSnapshot {
