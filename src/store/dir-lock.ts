@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { DirWatch } from "./dir-watch.js";
 import { LockTimeoutError } from "./file-error.js";
 import { OWNER_PREFIX, parseName, standingOf, WORK_PREFIX } from "./lock-owner.js";
-import { LockQueue, QUEUE_DIR_NAME, type Ticket } from "./lock-queue.js";
+import { LockQueue, type Ticket } from "./lock-queue.js";
 import { type HeldLock, ParkedLock } from "./parked-lock.js";
 import { tempFileName } from "./temp-files.js";
 
@@ -122,12 +122,14 @@ export class DirLock {
           // 100 ms cost 64 waiting servers more CPU than the lock holder had (64 agents: 73-78 against 88-94 calls/s).
           await ticket.waitForTurn(Math.min(400 + Math.random() * 100, left));
         } else {
-          // Wake the moment the lock is let go (or the queue empties); the poll catches holders that die (no
+          // Wake the moment the lock is let go: watch the lock directory itself, whose own event is its holder
+          // renaming it away (or a script removing it); the holder's temp files sit in a sub-folder. Watching
+          // `.hfs/` instead woke every waiter ~6 times per write (board, log, lock in and out). A lock that
+          // changed hands is another directory, so each wait watches anew. The poll catches holders that die (no
           // event) or go stale, and a waiter without a ticket wakes in time to take one.
-          changes ??= new DirWatch(
-            this.dir,
-            (entry) => (entry === null || entry === LOCK_DIR_NAME || entry === QUEUE_DIR_NAME) && !existsSync(this.lockDir),
-          );
+          changes?.close();
+          changes = new DirWatch(this.lockDir, (entry) => entry === null || entry === LOCK_DIR_NAME || !existsSync(this.lockDir));
+          if (!changes.watching && !existsSync(this.lockDir)) continue; // let go meanwhile: try now
           const poll = changes.watching ? 25 + Math.random() * 25 : 1 + Math.min(attempt, 20);
           const untilTicket = ticket ? Number.POSITIVE_INFINITY : Math.max(1, QUEUE_AFTER_MS - waited);
           await changes.next(Math.min(poll, untilTicket, left));
