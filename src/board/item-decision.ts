@@ -56,25 +56,12 @@ export async function changeItem<T extends { success: true }>(
       const exact = md.itemsDescribedAs(current ?? "", parsed.board, description);
       const item = findItem(parsed.board.items, description, ref.line, exact);
       if (isFailure(item)) return { result: item };
-      const at = { md, item, index: indexOfItem(parsed.board, item), agent, text: current ?? "", board: parsed.board, context };
+      const index = md.itemIndexAtLine(parsed.board.items, item.line);
+      const at = { md, item, index, agent, text: current ?? "", board: parsed.board, context };
       const decision = decide(at);
       return "result" in decision ? decision : { result: decision };
     }),
   );
-}
-
-/** The index of `item` in `board.items`, which are in line order (a binary search, not a scan). */
-export function indexOfItem(board: Board, item: BoardItem): number {
-  let low = 0;
-  let high = board.items.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    const at = board.items[mid]!.line;
-    if (at === item.line) return mid;
-    if (at < item.line) low = mid + 1;
-    else high = mid - 1;
-  }
-  return board.items.indexOf(item);
 }
 
 export function conflicted(parsed: ParsedBoard): Failure {

@@ -11,7 +11,7 @@ export { addItem, claimItem, completeItem, type Insertion, reclaimItem, releaseI
 export { boardTemplate, DEFAULT_SECTION } from "./board-template.js";
 export { conflictMarkerLines } from "./conflict-markers.js";
 export { itemsDescribedAs } from "./items-described-as.js";
-export { type Board, type BoardHeading, type BoardItem, parseBoard } from "./parse-board.js";
+export { type Board, type BoardHeading, type BoardItem, itemIndexAtLine, parseBoard } from "./parse-board.js";
 export { MarkdownLimitError, PARSE_LIMITS } from "./parse-limits.js";
 export { patchBoard } from "./patch-board.js";
 export { findSection, sectionKey } from "./sections.js";

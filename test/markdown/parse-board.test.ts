@@ -37,6 +37,7 @@ describe("markdown public API", () => {
       "completeItem",
       "conflictMarkerLines",
       "findSection",
+      "itemIndexAtLine",
       "itemsDescribedAs",
       "memoryTemplate",
       "parseBoard",
