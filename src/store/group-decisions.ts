@@ -1,6 +1,6 @@
 import { type Decide, type DecideContext, DecideOutsideLock } from "./board-store.js";
 import { FileError } from "./file-error.js";
-import { MAX_FILE_BYTES } from "./limits.js";
+import { MAX_FILE_BYTES, overFileLimit } from "./limits.js";
 
 /** One caller's update, waiting in a store's queue. */
 export interface PendingUpdate {
@@ -34,7 +34,7 @@ export function decideInOrder(group: readonly PendingUpdate[], initial: string |
     try {
       const decision = update.decide(text, context);
       if (decision.write !== undefined) {
-        if (Buffer.byteLength(decision.write) > MAX_FILE_BYTES) {
+        if (overFileLimit(decision.write)) {
           throw new FileError("too_large", update.file, `the update would make \`${update.file}\` larger than ${MAX_FILE_BYTES} bytes`);
         }
         text = decision.write;

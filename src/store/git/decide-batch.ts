@@ -1,6 +1,6 @@
 import type { Decide } from "../board-store.js";
 import { FileError } from "../file-error.js";
-import { MAX_FILE_BYTES } from "../limits.js";
+import { MAX_FILE_BYTES, overFileLimit } from "../limits.js";
 import type { TreeChange } from "./git-remote-branch.js";
 
 export interface PendingUpdate {
@@ -30,7 +30,7 @@ export function decideBatch(
       // Decided outside any lock the others wait on: the local lock only orders this machine's pushes.
       const decision = update.decide(current, { locked: false });
       if (decision.write !== undefined && decision.write !== current) {
-        if (Buffer.byteLength(decision.write) > MAX_FILE_BYTES) {
+        if (overFileLimit(decision.write)) {
           throw new FileError("too_large", update.path, `the update would make \`${update.path}\` larger than ${MAX_FILE_BYTES} bytes`);
         }
         files.set(update.path, decision.write);
