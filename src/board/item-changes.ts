@@ -109,7 +109,8 @@ export async function add(
       const inserted = md.addItem(text, parsed.board, section, given);
       return {
         result: { success: true as const, description, status: "available" as const, line: inserted.line, section: inserted.section },
-        write: inserted.text,
+        // An edit of the text decided on: of the template itself when there is no board yet.
+        write: current === null ? md.applyEdit(text, inserted.edit) : inserted.edit,
         log: [historyLine({ agent: input.agentId ?? ctx.agentId ?? "-", action: "add", description })],
       };
     }),

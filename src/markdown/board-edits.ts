@@ -1,33 +1,33 @@
-import { endsWithLineBreak, lineSpan, replaceLineContent } from "./lines.js";
+import { endsWithLineBreak, lineSpan, replaceLineContent, type TextEdit } from "./lines.js";
 import type { Board, BoardItem } from "./parse-board.js";
 import { parseMarkdown } from "./parse-markdown.js";
 import { collectHeadings, findSection } from "./sections.js";
 import { claimedLine, completedLine, reclaimedLine, releasedLine } from "./task-line.js";
 
 /**
- * Surgical edits to a board. Each returns the whole new text, produced by splicing one line (or inserting one)
- * at offsets taken from the parse; the rest of the document is never re-serialised.
+ * Surgical edits to a board. Each returns the splice that makes the new text (`applyEdit` in lines.ts): one
+ * line replaced or inserted at offsets taken from the parse; the rest of the document is never re-serialised.
  */
 
-export function claimItem(text: string, board: Board, item: BoardItem, agentId: string): string {
+export function claimItem(text: string, board: Board, item: BoardItem, agentId: string): TextEdit {
   return editLine(text, board, item, (line) => claimedLine(line, agentId));
 }
 
 /** The item's claim marker names `agentId` instead of its holder (a claim taken from a holder that is gone). */
-export function reclaimItem(text: string, board: Board, item: BoardItem, agentId: string): string {
+export function reclaimItem(text: string, board: Board, item: BoardItem, agentId: string): TextEdit {
   return editLine(text, board, item, () => reclaimedLine(item.task, agentId));
 }
 
-export function releaseItem(text: string, board: Board, item: BoardItem): string {
+export function releaseItem(text: string, board: Board, item: BoardItem): TextEdit {
   return editLine(text, board, item, () => releasedLine(item.task));
 }
 
-export function completeItem(text: string, board: Board, item: BoardItem): string {
+export function completeItem(text: string, board: Board, item: BoardItem): TextEdit {
   return editLine(text, board, item, () => completedLine(item.task));
 }
 
 export interface Insertion {
-  text: string;
+  edit: TextEdit;
   /** 1-based line of the inserted item. */
   line: number;
   /** The title of the section it landed in, as the board reads it. */
@@ -54,10 +54,10 @@ export function addItem(text: string, board: Board, sectionTitle: string, descri
   return { ...insertAfterLine(text, board, lastEnd, [item]), section: title };
 }
 
-function editLine(text: string, board: Board, item: BoardItem, edit: (line: string) => string): string {
+function editLine(text: string, board: Board, item: BoardItem, edit: (line: string) => string): TextEdit {
   const span = lineSpan(text, board.starts, item.line);
   if (!span) throw new RangeError(`line ${item.line} is outside the board`);
-  return replaceLineContent(text, span, edit(text.slice(span.start, span.end)));
+  return replaceLineContent(span, edit(text.slice(span.start, span.end)));
 }
 
 function insertAfterLine(text: string, board: Board, line: number, lines: string[]): Omit<Insertion, "section"> {
@@ -66,20 +66,22 @@ function insertAfterLine(text: string, board: Board, line: number, lines: string
   const eol = board.lineEnding;
   const inserted = lines.join(eol);
   const isLastWithoutBreak = span.next === span.end;
-  const spliced = isLastWithoutBreak
-    ? text.slice(0, span.end) + eol + inserted + text.slice(span.end)
-    : text.slice(0, span.next) + inserted + eol + text.slice(span.next);
-  return { text: spliced, line: line + lines.length };
+  const edit = isLastWithoutBreak
+    ? { start: span.end, end: span.end, insert: eol + inserted }
+    : { start: span.next, end: span.next, insert: inserted + eol };
+  return { edit, line: line + lines.length };
 }
 
 function appendSection(text: string, board: Board, title: string, item: string): Insertion {
   const eol = board.lineEnding;
   // The heading's text as the board will read it (inline markup in the title is read as markdown, as anywhere).
   const section = collectHeadings(parseMarkdown(`## ${title}`))[0]?.title ?? title;
-  if (text.replace(/^\uFEFF/, "").length === 0) return { text: `${text}## ${title}${eol}${eol}${item}${eol}`, line: 3, section };
+  const end = text.length;
+  if (text.replace(/^\uFEFF/, "").length === 0)
+    return { edit: { start: end, end, insert: `## ${title}${eol}${eol}${item}${eol}` }, line: 3, section };
   // One blank line between the old content and the new section; a final newline only if the file had one.
   const hasFinalBreak = endsWithLineBreak(text);
   const lineCount = board.starts.length - (hasFinalBreak ? 1 : 0);
   const added = `${hasFinalBreak ? eol : eol + eol}## ${title}${eol}${eol}${item}${hasFinalBreak ? eol : ""}`;
-  return { text: text + added, line: lineCount + 4, section };
+  return { edit: { start: end, end, insert: added }, line: lineCount + 4, section };
 }

@@ -11,6 +11,7 @@ export { addItem, claimItem, completeItem, type Insertion, reclaimItem, releaseI
 export { boardTemplate, DEFAULT_SECTION } from "./board-template.js";
 export { conflictMarkerLines } from "./conflict-markers.js";
 export { itemsDescribedAs } from "./items-described-as.js";
+export { applyEdit, type TextEdit } from "./lines.js";
 export { type Board, type BoardHeading, type BoardItem, itemIndexAtLine, parseBoard } from "./parse-board.js";
 export { MarkdownLimitError, PARSE_LIMITS } from "./parse-limits.js";
 export { patchBoard } from "./patch-board.js";

@@ -17,13 +17,16 @@ export interface TempFile {
   version: FileVersion;
 }
 
-/** Write `data` durably to a new temp file in `dir`, named after `targetName`. */
-export function writeTemp(dir: string, targetName: string, data: string, mode?: number): TempFile {
+/**
+ * Write `data` durably to a new temp file in `dir`, named after `targetName`: a text, or its UTF-8 bytes in
+ * pieces written one after the other (a splice of the old file's bytes is written without joining them first).
+ */
+export function writeTemp(dir: string, targetName: string, data: string | readonly Buffer[], mode?: number): TempFile {
   const path = join(dir, tempFileName(targetName));
   const fd = openSync(path, "wx", mode ?? 0o644);
   let written = false;
   try {
-    writeAll(fd, Buffer.from(data, "utf8"));
+    for (const piece of typeof data === "string" ? [Buffer.from(data, "utf8")] : data) writeAll(fd, piece);
     if (mode !== undefined) fchmodSync(fd, mode); // the umask may have narrowed it
     fsyncSync(fd);
     const version = versionOf(fstatSync(fd));

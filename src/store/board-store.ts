@@ -31,10 +31,22 @@ export interface BoardStore {
   freshness?(): { syncedAt: string | null };
 }
 
+/**
+ * A change to the text decided on: the characters from `start` up to `end` replaced by `insert`. A decision
+ * that changes one stretch of a big file says so with this rather than the whole new text, and the store writes
+ * the new bytes as a splice of the bytes it read — without encoding (and first copying) the whole text.
+ */
+export interface TextEdit {
+  start: number;
+  end: number;
+  insert: string;
+}
+
 /** What an update decided, given the file's current text: a result, and the new text if anything changes. */
 export interface Decision<T> {
   result: T;
-  write?: string;
+  /** The new text, whole or as an edit of the text decided on (of the empty text when the file is missing). */
+  write?: string | TextEdit;
   /** History lines to record once the write is committed (only with `write`). */
   log?: string[];
 }

@@ -1,6 +1,7 @@
-import { type Decide, type DecideContext, DecideOutsideLock } from "./board-store.js";
+import { type Decide, type DecideContext, DecideOutsideLock, type TextEdit } from "./board-store.js";
 import { FileError } from "./file-error.js";
 import { MAX_FILE_BYTES, overFileLimit } from "./limits.js";
+import { applyEdit } from "./text-edit.js";
 
 /** One caller's update, waiting in a store's queue. */
 export interface PendingUpdate {
@@ -17,6 +18,8 @@ export interface GroupDecision {
   outcomes: Outcome[];
   /** The text after every decision that writes (the initial text when none does). */
   text: string | null;
+  /** When one decision alone wrote, as an edit of the initial text: that edit (see spliceBytes). */
+  edit?: TextEdit;
   /** History lines of the writes, in order. */
   log: string[];
 }
@@ -29,15 +32,19 @@ export interface GroupDecision {
  */
 export function decideInOrder(group: readonly PendingUpdate[], initial: string | null, context: DecideContext): GroupDecision {
   let text = initial;
+  let edits = 0;
+  let edit: TextEdit | undefined;
   const log: string[] = [];
   const outcomes = group.map((update): Outcome => {
     try {
       const decision = update.decide(text, context);
       if (decision.write !== undefined) {
-        if (overFileLimit(decision.write)) {
+        const next = typeof decision.write === "string" ? decision.write : applyEdit(text ?? "", decision.write);
+        if (overFileLimit(next)) {
           throw new FileError("too_large", update.file, `the update would make \`${update.file}\` larger than ${MAX_FILE_BYTES} bytes`);
         }
-        text = decision.write;
+        text = next;
+        edit = ++edits === 1 && typeof decision.write !== "string" && initial !== null ? decision.write : undefined;
         log.push(...(decision.log ?? []));
       }
       return { ok: true, result: decision.result };
@@ -46,7 +53,7 @@ export function decideInOrder(group: readonly PendingUpdate[], initial: string |
       return { ok: false, error };
     }
   });
-  return { outcomes, text, log };
+  return edit ? { outcomes, text, log, edit } : { outcomes, text, log };
 }
 
 /** Answer each caller with its own outcome. */

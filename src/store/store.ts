@@ -12,6 +12,7 @@ import { LogTail } from "./log-tail.js";
 import { SettledReader } from "./settled-read.js";
 import { type FileSnapshot, readStrict, sameBytes, stillNames } from "./strict-read.js";
 import { removeLeftovers } from "./temp-files.js";
+import { changesFile, encodeText } from "./text-edit.js";
 import { WorkFolder } from "./work-folder.js";
 
 export interface StoreOptions {
@@ -144,9 +145,12 @@ export class Store implements BoardStore {
         const read = await this.reader.read(file);
         const decided = decideInOrder(group, read?.text ?? null, { locked: false });
         // Nothing to write: answered without the lock (a decision on a settled read; e.g. not_available).
-        if (decided.text === null || decided.text === (read?.text ?? null)) settle(group, decided.outcomes);
+        if (!changesFile(decided, read)) settle(group, decided.outcomes);
         else if (read === null && this.existedElsewhere(file)) rejectAll(group, vanishedError(file));
-        else plans.push({ group, read, decided: decided as Plan["decided"], temp: this.work.prepare(file, decided.text, read?.mode) });
+        else {
+          const bytes = () => encodeText(decided.text, read, decided.edit);
+          plans.push({ group, read, decided, temp: this.work.prepare(file, bytes, read?.mode) });
+        }
       } catch (error) {
         rejectAll(group, error);
       }
@@ -200,6 +204,7 @@ export class Store implements BoardStore {
     const now = readStrict(file, plan.read);
     let decided: GroupDecision = plan.decided;
     let temp = plan.temp && this.work.inLease(lease, plan.temp);
+    let base = plan.read;
     let text = plan.decided.text;
     if (!sameBytes(now, plan.read)) {
       // Someone wrote since we decided: decide again on their version, if it is whole and cheap to decide on.
@@ -210,12 +215,13 @@ export class Store implements BoardStore {
         if (error instanceof DecideOutsideLock) return "retry";
         throw error;
       }
-      if (decided.text === null || decided.text === (now?.text ?? null)) return { decided, wrote: false };
+      if (!changesFile(decided, now)) return { decided, wrote: false };
       text = decided.text;
+      base = now;
       temp = undefined;
     }
     try {
-      temp ??= this.work.writeInLease(lease, file, text, now?.mode);
+      temp ??= this.work.writeInLease(lease, file, encodeText(text, base, decided.edit), now?.mode);
       // One last look, as close to the rename as we can get: a save by rename landing after our read would
       // otherwise be replaced. This leaves the step between two system calls (docs/guarantees.md).
       if (!stillNames(file, now)) return "retry";

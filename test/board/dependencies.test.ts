@@ -6,10 +6,11 @@ import { BoardContext } from "../../src/board/board-context.js";
 import { Dependencies } from "../../src/board/dependencies.js";
 import { findItem, ItemIndex } from "../../src/board/find-item.js";
 import { isFailure } from "../../src/board/index.js";
-import { claimItem, parseBoard } from "../../src/markdown/index.js";
+import { parseBoard } from "../../src/markdown/index.js";
 import { type BoardStore, DecideOutsideLock } from "../../src/store/index.js";
 import { call, inMemoryClient } from "../helpers/clients.js";
 import { tempRoot } from "../helpers/temp-root.js";
+import { claimItem } from "../markdown/edited.js";
 import { expectJson, readText } from "../markdown/fixtures.js";
 import { writeBoard } from "../mcp/tools/support.js";
 

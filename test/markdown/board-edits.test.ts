@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  addItem,
-  type Board,
-  type BoardItem,
-  claimItem,
-  completeItem,
-  parseBoard,
-  patchBoard,
-  reclaimItem,
-  releaseItem,
-} from "../../src/markdown/index.js";
+import { type Board, type BoardItem, parseBoard, patchBoard } from "../../src/markdown/index.js";
+import { addItem, claimItem, completeItem, reclaimItem, releaseItem } from "./edited.js";
 import { type BoardCase, type BoardOperation, boardCases, expectedFiles, expectFile, splitLines } from "./fixtures.js";
 
 const cases = boardCases();

@@ -31,6 +31,7 @@ describe("markdown public API", () => {
       "MarkdownLimitError",
       "PARSE_LIMITS",
       "addItem",
+      "applyEdit",
       "boardTemplate",
       "breaksSections",
       "claimItem",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { claimItem, completeItem, parseBoard, patchBoard, releaseItem } from "../../src/markdown/index.js";
+import { parseBoard, patchBoard } from "../../src/markdown/index.js";
+import { claimItem, completeItem, releaseItem } from "./edited.js";
 import { random, trickyBoard } from "./tricky-boards.js";
 
 const BOARD = [

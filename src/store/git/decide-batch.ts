@@ -1,6 +1,7 @@
 import type { Decide } from "../board-store.js";
 import { FileError } from "../file-error.js";
 import { MAX_FILE_BYTES, overFileLimit } from "../limits.js";
+import { applyEdit } from "../text-edit.js";
 import type { TreeChange } from "./git-remote-branch.js";
 
 export interface PendingUpdate {
@@ -29,12 +30,13 @@ export function decideBatch(
       const current = files.get(update.path) ?? null;
       // Decided outside any lock the others wait on: the local lock only orders this machine's pushes.
       const decision = update.decide(current, { locked: false });
-      if (decision.write !== undefined && decision.write !== current) {
-        if (overFileLimit(decision.write)) {
+      const next = typeof decision.write === "object" ? applyEdit(current ?? "", decision.write) : decision.write;
+      if (next !== undefined && next !== current) {
+        if (overFileLimit(next)) {
           throw new FileError("too_large", update.path, `the update would make \`${update.path}\` larger than ${MAX_FILE_BYTES} bytes`);
         }
-        files.set(update.path, decision.write);
-        changed.set(update.path, decision.write);
+        files.set(update.path, next);
+        changed.set(update.path, next);
         log.push(...(decision.log ?? []));
       }
       return { ok: true, result: decision.result };
