@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { itemsDescribedAs, parseBoard } from "../../src/markdown/index.js";
+import { itemsDescribedAs, parseBoard, patchBoard } from "../../src/markdown/index.js";
+import { claimItem, completeItem } from "./edited.js";
 import { boardCases } from "./fixtures.js";
 import { trickyBoard } from "./tricky-boards.js";
 
@@ -30,6 +31,23 @@ describe("itemsDescribedAs", () => {
       }
     }
     expect(checked).toBeGreaterThan(300);
+  });
+
+  it("answers for the board it is given when a patch kept the structure, with the items' new statuses", () => {
+    let text = "- [ ] Ship v1\n- [ ] Other\n- [x] Ship v1\n- [ ] Ship v1 [IP:beta]\n";
+    let board = parseBoard(text);
+    const first = itemsDescribedAs(text, board, "Ship v1");
+    expect(first?.map((item) => [item.line, item.status])).toEqual([[1, "available"], [3, "completed"], [4, "in_progress"]]);
+    for (const [n, line] of [1, 2, 1].entries()) {
+      const item = board.items.find((it) => it.line === line)!;
+      const next = n === 2 ? completeItem(text, board, item) : claimItem(text, board, item, `agent-${n}`);
+      const patched = patchBoard(text, board, next)!;
+      expect(patched.structure).toBe(board.structure); // statuses only: the answer kept is the one used
+      text = next;
+      board = patched;
+      for (const probe of ["Ship v1", "Other", "Ship"]) expect(itemsDescribedAs(text, board, probe)).toEqual(byScan(text, probe));
+    }
+    expect(itemsDescribedAs(text, board, "Ship v1")?.map((item) => [item.line, item.status])).toEqual([[1, "completed"], [3, "completed"], [4, "in_progress"]]);
   });
 
   it("finds repeated descriptions in board order, each item once", () => {
