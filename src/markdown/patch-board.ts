@@ -2,6 +2,8 @@ import { lineSpan, lineStarts } from "./lines.js";
 import { type Board, type BoardItem, itemIndexAtLine } from "./parse-board.js";
 import { parseTaskLine } from "./task-line.js";
 
+const BOM = 0xfeff;
+
 /**
  * The board for `next`, derived from `previous` (the board parsed from `previousText`) without parsing again —
  * or undefined when that is not certainly safe, and the caller must parse.
@@ -16,12 +18,13 @@ import { parseTaskLine } from "./task-line.js";
  */
 export function patchBoard(previousText: string, previous: Board, next: string): Board | undefined {
   if (previousText === next) return previous;
-  const starts = lineStarts(next);
-  if (starts.length !== previous.starts.length || starts[0] !== previous.starts[0]) return undefined;
+  const lines = sameLinesBesides(previousText, previous.starts, next);
+  if (!lines) return undefined;
+  const { starts, changed } = lines;
 
   let items: BoardItem[] | undefined;
   let structure = previous.structure;
-  for (const index of changedLines(previousText, previous.starts, next, starts)) {
+  for (const index of changed) {
     const before = lineSpan(previousText, previous.starts, index + 1)!;
     const after = lineSpan(next, starts, index + 1)!;
     if (sameText(previousText, before.start, before.end, next, after.start, after.end)) continue; // a line ending
@@ -35,6 +38,70 @@ export function patchBoard(previousText: string, previous: Board, next: string):
     if (task.description !== item.description || !sameNames(task.after, item.task.after)) structure = {};
   }
   return { ...previous, items: items ?? previous.items, starts, structure };
+}
+
+/**
+ * When `next` has as many lines as `previous` (whose line starts are `previousStarts`) and starts as it does (a
+ * BOM or not): its line starts, and the (0-based) lines whose text differs, in order. Undefined otherwise.
+ */
+function sameLinesBesides(
+  previous: string,
+  previousStarts: readonly number[],
+  next: string,
+): { starts: number[]; changed: number[] } | undefined {
+  if ((previous.charCodeAt(0) === BOM) !== (next.charCodeAt(0) === BOM)) return undefined;
+  if (!previous.includes("\r") && !next.includes("\r")) return changedLinesLF(previous, previousStarts, next);
+  const starts = lineStarts(next);
+  if (starts.length !== previousStarts.length) return undefined;
+  return { starts, changed: changedLines(previous, previousStarts, next, starts) };
+}
+
+/**
+ * sameLinesBesides for two texts whose only line break is LF, without first finding every line of `next`
+ * (10,000 searches for a line break on a 10,000-item board, ~0.3 ms, twice a call when another agent wrote
+ * first). The lines of `previous` are compared in ranges, halved only where they differ, each against the text
+ * of `next` at the same offset shifted by what the changed lines before it grew or shrank: an unchanged range
+ * is the same lines in both; a changed line is matched with the line of `next` starting at its shifted offset.
+ * Matching every line so, `next` must end where the last one does, or it has lines `previous` has not.
+ */
+function changedLinesLF(a: string, aStarts: readonly number[], b: string): { starts: number[]; changed: number[] } | undefined {
+  const lines = aStarts.length;
+  const changed: number[] = [];
+  const shifts: number[] = []; // by changed line: where the lines after it start in b, less where they do in a
+  let shift = 0;
+  let fits = true;
+  const visit = (low: number, high: number): void => {
+    const aStart = aStarts[low]!;
+    const aEnd = high < lines ? aStarts[high]! : a.length;
+    const bStart = aStart + shift;
+    const bEnd = bStart + (aEnd - aStart);
+    const unchanged = (high < lines ? bEnd <= b.length : bEnd === b.length) && a.slice(aStart, aEnd) === b.slice(bStart, bEnd);
+    if (unchanged) return;
+    if (high - low > 1) {
+      const middle = (low + high) >> 1;
+      visit(low, middle);
+      if (fits) visit(middle, high);
+      return;
+    }
+    const lineBreak = b.indexOf("\n", bStart);
+    if (high === lines) {
+      fits = lineBreak === -1; // the last line: b must have no further line
+      shift = b.length - a.length;
+    } else {
+      fits = lineBreak !== -1; // b must have a line after this one
+      shift = lineBreak + 1 - aEnd;
+    }
+    changed.push(low);
+    shifts.push(shift);
+  };
+  visit(0, lines);
+  if (!fits) return undefined;
+  const starts = aStarts.slice();
+  for (let k = 0; k < changed.length; k++) {
+    const until = k + 1 < changed.length ? changed[k + 1]! : lines - 1;
+    for (let line = changed[k]! + 1; line <= until; line++) starts[line] = aStarts[line]! + shifts[k]!;
+  }
+  return { starts, changed };
 }
 
 /**

@@ -135,6 +135,57 @@ describe("patchBoard on generated boards", () => {
   });
 });
 
+describe("patchBoard on boards whose only line break is LF", () => {
+  const base = (seed: number) => {
+    const pick = random(seed);
+    const lines = ["# Shared State", "", "## Available Work Items", ""];
+    for (let i = 0; i < 40; i++)
+      lines.push(pick() < 0.15 ? `  - [ ] nested ${i}` : `- [ ] item ${i} ${"x".repeat(Math.floor(pick() * 5))}`);
+    lines.push("", "## In Progress", "", "- [ ] last one");
+    return { pick, text: lines.join("\n") + (seed % 3 === 0 ? "" : "\n") };
+  };
+  /** Damage that changes how many lines there are, or where they break: a patch must decline, never misread it. */
+  const breaks = [
+    (t: string, at: number) => `${t.slice(0, at)}\n${t.slice(at)}`, // a line split
+    (t: string, at: number) => {
+      const nl = t.indexOf("\n", at);
+      return nl === -1 ? t : t.slice(0, nl) + t.slice(nl + 1);
+    }, // two lines joined
+    (t: string, at: number) => {
+      const nl = t.indexOf("\n", at);
+      return nl === -1 ? t : `${t.slice(0, nl + 1)}- [ ] inserted\n${t.slice(nl + 1)}`;
+    },
+    (t: string) => `${t}- [ ] appended\n`,
+    (t: string) => t.replace(/\n$/, ""),
+    (t: string) => `\uFEFF${t}`,
+  ];
+
+  it("equals a fresh parse after item edits anywhere, and declines every change to the line breaks", () => {
+    let patched = 0;
+    let declined = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const { pick, text: original } = base(seed);
+      const board = parseBoard(original);
+      let text = original;
+      for (let k = 0; k < 1 + Math.floor(pick() * 8); k++) {
+        const fresh = parseBoard(text);
+        const item = fresh.items[Math.floor(pick() * fresh.items.length)]!;
+        text = item.status === "available" ? claimItem(text, fresh, item, `agent-${"z".repeat(k)}`) : releaseItem(text, fresh, item);
+      }
+      const edited = patchBoard(original, board, text);
+      expect(edited, `seed ${seed}: item edits only`).toEqual(parseBoard(text));
+      patched++;
+      const broken = breaks[seed % breaks.length]!(text, Math.floor(pick() * text.length));
+      if (broken === text) continue;
+      const result = patchBoard(original, board, broken);
+      if (result !== undefined) expect(result, `seed ${seed}: damage ${seed % breaks.length}`).toEqual(parseBoard(broken));
+      else declined++;
+    }
+    expect(patched).toBe(200);
+    expect(declined).toBeGreaterThan(150);
+  });
+});
+
 describe("patchBoard and the structure token", () => {
   it("keeps the token through claims and releases, and gives a new one when a description or a name changes", () => {
     const text = "- [ ] One\n- [ ] Two (after: One)\n";
