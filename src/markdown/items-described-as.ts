@@ -28,7 +28,10 @@ const foundOn = new WeakMap<object, Map<string, number[] | undefined>>();
 export function itemsDescribedAs(text: string, board: Board, description: string): BoardItem[] | undefined {
   if (description === "") return undefined;
   let known = foundOn.get(board.structure);
-  if (!known || known.size >= MAX_KEPT) foundOn.set(board.structure, (known = new Map()));
+  if (!known || known.size >= MAX_KEPT) {
+    known = new Map();
+    foundOn.set(board.structure, known);
+  }
   if (!known.has(description)) known.set(description, search(text, board, description));
   return known.get(description)?.map((index) => board.items[index]!);
 }

@@ -37,7 +37,11 @@ describe("itemsDescribedAs", () => {
     let text = "- [ ] Ship v1\n- [ ] Other\n- [x] Ship v1\n- [ ] Ship v1 [IP:beta]\n";
     let board = parseBoard(text);
     const first = itemsDescribedAs(text, board, "Ship v1");
-    expect(first?.map((item) => [item.line, item.status])).toEqual([[1, "available"], [3, "completed"], [4, "in_progress"]]);
+    expect(first?.map((item) => [item.line, item.status])).toEqual([
+      [1, "available"],
+      [3, "completed"],
+      [4, "in_progress"],
+    ]);
     for (const [n, line] of [1, 2, 1].entries()) {
       const item = board.items.find((it) => it.line === line)!;
       const next = n === 2 ? completeItem(text, board, item) : claimItem(text, board, item, `agent-${n}`);
@@ -47,7 +51,11 @@ describe("itemsDescribedAs", () => {
       board = patched;
       for (const probe of ["Ship v1", "Other", "Ship"]) expect(itemsDescribedAs(text, board, probe)).toEqual(byScan(text, probe));
     }
-    expect(itemsDescribedAs(text, board, "Ship v1")?.map((item) => [item.line, item.status])).toEqual([[1, "completed"], [3, "completed"], [4, "in_progress"]]);
+    expect(itemsDescribedAs(text, board, "Ship v1")?.map((item) => [item.line, item.status])).toEqual([
+      [1, "completed"],
+      [3, "completed"],
+      [4, "in_progress"],
+    ]);
   });
 
   it("finds repeated descriptions in board order, each item once", () => {
