@@ -23,9 +23,24 @@ const BENCHMARKS = [floor, oneAgent, eightAgents, boardSize, startup, lockedSect
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_PATH = fileURLToPath(new URL("./results.json", import.meta.url));
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
-const quick = values.quick;
 const names = BENCHMARKS.map((b) => b.name);
+const USAGE = `usage: npm run bench [-- --quick] [-- --only <name>[,<name>]]
+  --quick   a smoke run (few repetitions, no 10,000-item board): timing goals are then indicative only
+  --only    run some benchmarks: ${names.join(", ")}`;
+let values;
+try {
+  ({ values } = parseArgs({
+    options: { quick: { type: "boolean", default: false }, only: { type: "string" }, help: { type: "boolean" } },
+  }));
+} catch (error) {
+  console.error(`bench: ${error.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const quick = values.quick;
 const only = values.only
   ?.split(",")
   .map((s) => s.trim())

@@ -86,7 +86,7 @@ export async function run({ quick }) {
         ["minimal", minimalServer, minimalCall],
         ["hfs", hfsServer, hfsCall],
       ]) {
-        const read = probed ? () => heapKept(server) : async () => (await sleep(SETTLE_MS), readRssBytes(server.pid));
+        const read = probed ? () => heapKept(server) : () => rssSettled(server);
         const after = [await read()]; // after[k]: after k × N calls
         const latencies = [];
         for (let k = 1; k <= CHECKPOINTS; k++) {
@@ -176,6 +176,12 @@ export async function run({ quick }) {
     },
   ];
   return { title: "Start-up and memory", tables: [startTable, memoryTable], figures, goals };
+}
+
+/** RSS after the same pause for every server. */
+async function rssSettled(server) {
+  await sleep(SETTLE_MS);
+  return readRssBytes(server.pid);
 }
 
 /** The V8 heap a probed server (see lib/heap-probe.mjs) keeps after a full collection, in bytes. */
