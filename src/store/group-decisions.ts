@@ -18,7 +18,7 @@ export interface GroupDecision {
   outcomes: Outcome[];
   /** The text after every decision that writes (the initial text when none does). */
   text: string | null;
-  /** When one decision alone wrote, as an edit of the initial text: that edit (see spliceBytes). */
+  /** When one decision alone wrote, as an edit of the initial text: that edit (see encodeText). */
   edit?: TextEdit;
   /** History lines of the writes, in order. */
   log: string[];

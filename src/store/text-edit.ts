@@ -38,13 +38,12 @@ export function encodeText(text: string, base: FileSnapshot | null, edit: TextEd
 }
 
 // UTF-8 encodes a surrogate pair as one four-byte sequence: encoding the pieces apart is the same as encoding
-// the whole only if no pair straddles a seam. Edits are made at line boundaries, so this holds but is checked.
+// the whole only if no pair straddles a seam. `base` was decoded from strict UTF-8, so it has no lone
+// surrogates: a seam splits none of its pairs, and no new pair can form across one, unless a high surrogate of
+// `base` ends the piece before or a low one starts the piece after. (Lone surrogates in the insert encode the
+// same either way.) Edits are made at line boundaries, so this holds, but it is checked.
 function splitsNoPair(text: string, edit: TextEdit): boolean {
-  const around = [
-    text.charCodeAt(edit.start - 1),
-    text.charCodeAt(edit.end),
-    edit.insert.charCodeAt(0),
-    edit.insert.charCodeAt(edit.insert.length - 1),
-  ];
-  return around.every((code) => !(code >= 0xd800 && code <= 0xdfff));
+  const before = text.charCodeAt(edit.start - 1);
+  const after = text.charCodeAt(edit.end);
+  return !(before >= 0xd800 && before <= 0xdbff) && !(after >= 0xdc00 && after <= 0xdfff);
 }

@@ -15,11 +15,11 @@ export class WorkFolder {
   constructor(private readonly lock: DirLock) {}
 
   /**
-   * The new bytes of `file` (made only if needed), durable in a temp file before the lock is even asked for, so that the locked
-   * section is a rename — unless others already wait for the lock: then the board will most likely have
-   * changed by our turn, the text is decided and written again inside the lock anyway, and an fsync out here
-   * only competes with the holder's for the disk. Measured with 64 agents on one board, same machine,
-   * alternating builds: 122–125 calls/s skipping it against 82–87 writing it.
+   * The new bytes of `file` (made only if they are written), durable in a temp file before the lock is even
+   * asked for, so that the locked section is a rename — unless others already wait for the lock: then the board
+   * will most likely have changed by our turn, the text is decided and written again inside the lock anyway,
+   * and an fsync out here only competes with the holder's for the disk. Measured with 64 agents on one board,
+   * same machine, alternating builds: 122–125 calls/s skipping it against 82–87 writing it.
    */
   prepare(file: string, bytes: () => readonly Buffer[], mode: number | undefined): TempFile | undefined {
     mkdirSync(dirname(file), { recursive: true }); // the folder the commit renames into (`agents/`)

@@ -212,6 +212,57 @@ describe("Store.update group commit", () => {
   });
 });
 
+describe("Store.update with edits", () => {
+  const board = "\uFEFF# Zustände ✓\r\n- [ ] eins 😀\r\n- [ ] zwei\r\n";
+  const replacing = (current: string, item: string, insert: string) => {
+    const start = current.indexOf(item);
+    return { start, end: start + item.length, insert };
+  };
+
+  it("writes one edit of a non-ASCII board, CRLF and BOM kept, byte for byte", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await mkdir(store.paths.hfsDir);
+    await writeFile(store.paths.stateFile, board);
+    // The first stretch replaced holds a four-byte character; before both are a BOM and multi-byte characters.
+    const steps: [string, string][] = [
+      ["- [ ] eins 😀", "- [x] eins 😀 done"],
+      ["- [ ] zwei", "- [ ] zwei [IP:ä]"],
+    ];
+    for (const [item, insert] of steps) {
+      const before = await readFile(store.paths.stateFile, "utf8");
+      await store.update(store.paths.stateFile, (current) => ({ result: undefined, write: replacing(current!, item, insert) }));
+      expect((await readFile(store.paths.stateFile)).equals(Buffer.from(before.replace(item, insert)))).toBe(true);
+    }
+  });
+
+  it("applies a burst of edits in order, each on the text the one before left, one failing alone", async () => {
+    const root = await tempRoot();
+    const store = storeAt(root);
+    await mkdir(store.paths.hfsDir);
+    await writeFile(store.paths.stateFile, board);
+    const holder = await new DirLock({ dir: store.paths.hfsDir, timeoutMs: 1000 }).acquire();
+    const edits: [string, string][] = [
+      ["- [ ] eins 😀", "- [ ] eins 😀 [IP:a]"],
+      ["- [ ] zwei", "- [x] zwei"],
+      ["- [ ] nowhere", "never"],
+      ["# Zustände ✓", "# Zustände ✓✓"],
+    ];
+    const calls = edits.map(([item, insert]) =>
+      store.update(store.paths.stateFile, (current): Decision<string> => {
+        if (!current!.includes(item)) throw new Error(`no ${item}`);
+        return { result: insert, write: replacing(current!, item, insert) };
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    holder.release();
+    const results = await Promise.allSettled(calls);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    const expected = "\uFEFF# Zustände ✓✓\r\n- [ ] eins 😀 [IP:a]\r\n- [x] zwei\r\n";
+    expect((await readFile(store.paths.stateFile)).equals(Buffer.from(expected))).toBe(true);
+  });
+});
+
 describe("Store.read", () => {
   it("returns null for a missing board without creating anything", async () => {
     const root = await tempRoot();

@@ -60,13 +60,20 @@ describe("encodeText", () => {
     }
   });
 
-  it("joins a surrogate pair an edit completes across its seam", () => {
-    const base = snapshot(Buffer.from("ab", "utf8"));
-    const high = "\ud83d";
-    const low = "\ude00";
-    // Neither half alone is valid UTF-8: encoded whole, the two halves make one four-byte character.
-    const text = `${high}${low}`;
-    expect(Buffer.concat(encodeText(text, base, { start: 0, end: 2, insert: text })).equals(Buffer.from(text))).toBe(true);
+  it("encodes lone surrogates in the insert as the whole text's encoding does", () => {
+    const base = snapshot(Buffer.from("a😀b\n", "utf8"));
+    // A base decoded from strict UTF-8 holds no lone surrogates, so none can pair with one inserted beside it.
+    for (const insert of ["\ud83d", "\ude00", "\ude00x\ud83d", "\ud83d\ude00"]) {
+      for (const [start, end] of [
+        [0, 0],
+        [1, 1],
+        [3, 3],
+        [4, 5],
+        [1, 3],
+      ] as const) {
+        expectSpliceEncodes(base, { start, end, insert });
+      }
+    }
   });
 
   it("encodes the whole text without a base or an edit", () => {
