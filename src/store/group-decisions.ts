@@ -1,7 +1,6 @@
 import { type Decide, type DecideContext, DecideOutsideLock, type TextEdit } from "./board-store.js";
-import { FileError } from "./file-error.js";
-import { MAX_FILE_BYTES, overFileLimit } from "./limits.js";
-import { applyEdit } from "./text-edit.js";
+import { checkFileLimit } from "./limits.js";
+import { textAfter } from "./text-edit.js";
 
 /** One caller's update, waiting in a store's queue. */
 export interface PendingUpdate {
@@ -39,10 +38,8 @@ export function decideInOrder(group: readonly PendingUpdate[], initial: string |
     try {
       const decision = update.decide(text, context);
       if (decision.write !== undefined) {
-        const next = typeof decision.write === "string" ? decision.write : applyEdit(text ?? "", decision.write);
-        if (overFileLimit(next)) {
-          throw new FileError("too_large", update.file, `the update would make \`${update.file}\` larger than ${MAX_FILE_BYTES} bytes`);
-        }
+        const next = textAfter(text, decision.write);
+        checkFileLimit(update.file, next);
         text = next;
         edit = ++edits === 1 && typeof decision.write !== "string" && initial !== null ? decision.write : undefined;
         log.push(...(decision.log ?? []));

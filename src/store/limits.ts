@@ -1,3 +1,5 @@
+import { FileError } from "./file-error.js";
+
 /** Boards and memory files larger than this are refused, read or written: they are not plans but accidents. */
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
@@ -10,4 +12,9 @@ export const MAX_FILE_BYTES = 5 * 1024 * 1024;
  */
 export function overFileLimit(text: string): boolean {
   return text.length * 3 > MAX_FILE_BYTES && Buffer.byteLength(text, "utf8") > MAX_FILE_BYTES;
+}
+
+/** Refuse (FileError `too_large`) a new text of `file` over the limit, before anything is written. */
+export function checkFileLimit(file: string, text: string): void {
+  if (overFileLimit(text)) throw new FileError("too_large", file, `the update would make \`${file}\` larger than ${MAX_FILE_BYTES} bytes`);
 }

@@ -6,6 +6,11 @@ export function applyEdit(text: string, edit: TextEdit): string {
   return text.slice(0, edit.start) + edit.insert + text.slice(edit.end);
 }
 
+/** The text a decision's `write` leaves: given whole, or as an edit of `current` (of "" when the file is missing). */
+export function textAfter(current: string | null, write: string | TextEdit): string {
+  return typeof write === "string" ? write : applyEdit(current ?? "", write);
+}
+
 /**
  * Whether a group's decision changes the file from what `base` holds. An edit is compared by the stretch it
  * replaces: comparing the whole new text with the old would flatten it (see encodeText) whenever both are as long.

@@ -1,7 +1,6 @@
 import type { Decide } from "../board-store.js";
-import { FileError } from "../file-error.js";
-import { MAX_FILE_BYTES, overFileLimit } from "../limits.js";
-import { applyEdit } from "../text-edit.js";
+import { checkFileLimit } from "../limits.js";
+import { textAfter } from "../text-edit.js";
 import type { TreeChange } from "./git-remote-branch.js";
 
 export interface PendingUpdate {
@@ -30,11 +29,9 @@ export function decideBatch(
       const current = files.get(update.path) ?? null;
       // Decided outside any lock the others wait on: the local lock only orders this machine's pushes.
       const decision = update.decide(current, { locked: false });
-      const next = typeof decision.write === "object" ? applyEdit(current ?? "", decision.write) : decision.write;
+      const next = decision.write === undefined ? undefined : textAfter(current, decision.write);
       if (next !== undefined && next !== current) {
-        if (overFileLimit(next)) {
-          throw new FileError("too_large", update.path, `the update would make \`${update.path}\` larger than ${MAX_FILE_BYTES} bytes`);
-        }
+        checkFileLimit(update.path, next);
         files.set(update.path, next);
         changed.set(update.path, next);
         log.push(...(decision.log ?? []));
