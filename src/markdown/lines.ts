@@ -23,7 +23,7 @@ const CR = 13;
  * like the parser's positions), a line ends at LF, CRLF or a lone CR.
  */
 export function lineStarts(text: string): number[] {
-  const starts = [text.startsWith(BOM) ? 1 : 0];
+  const starts = [firstLineStart(text)];
   if (!text.includes("\r")) {
     // The usual case, much faster through indexOf (this runs on every parse of the board).
     for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) starts.push(at + 1);
@@ -35,6 +35,11 @@ export function lineStarts(text: string): number[] {
     else if (code === CR && text.charCodeAt(i + 1) !== LF) starts.push(i + 1);
   }
   return starts;
+}
+
+/** Offset where line 1 starts: after a BOM, if there is one. */
+export function firstLineStart(text: string): number {
+  return text.startsWith(BOM) ? 1 : 0;
 }
 
 /** Index (0-based) of the line containing `offset`, by binary search over `starts`. */

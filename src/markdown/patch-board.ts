@@ -1,8 +1,6 @@
-import { lineSpan, lineStarts } from "./lines.js";
+import { firstLineStart, lineSpan, lineStarts } from "./lines.js";
 import { type Board, type BoardItem, itemIndexAtLine } from "./parse-board.js";
 import { parseTaskLine } from "./task-line.js";
-
-const BOM = 0xfeff;
 
 /**
  * The board for `next`, derived from `previous` (the board parsed from `previousText`) without parsing again —
@@ -49,7 +47,7 @@ function sameLinesBesides(
   previousStarts: readonly number[],
   next: string,
 ): { starts: number[]; changed: number[] } | undefined {
-  if ((previous.charCodeAt(0) === BOM) !== (next.charCodeAt(0) === BOM)) return undefined;
+  if (firstLineStart(next) !== previousStarts[0]) return undefined;
   if (!previous.includes("\r") && !next.includes("\r")) return changedLinesLF(previous, previousStarts, next);
   const starts = lineStarts(next);
   if (starts.length !== previousStarts.length) return undefined;
