@@ -40,7 +40,6 @@ export async function run({ quick }) {
   }
   const small = pooled(runs.small);
   const large = pooled(runs.large);
-  const withoutSamples = ({ samples, ...rest }) => rest;
   figures.bigBoard = { small, large, rounds: { small: runs.small.map(withoutSamples), large: runs.large.map(withoutSamples) } };
   tables.push(
     markdownTable(
@@ -230,6 +229,11 @@ function pooled(rounds) {
     failures: rounds.reduce((n, r) => n + r.failures, 0),
     takeovers: rounds.reduce((n, r) => n + r.takeovers, 0),
   };
+}
+
+/** A round's figures without its raw samples, for results.json. */
+function withoutSamples({ samples, ...rest }) {
+  return rest;
 }
 
 function round(value) {
