@@ -3,8 +3,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { type CallToolResult, ListRootsRequestSchema, type Root } from "@modelcontextprotocol/sdk/types.js";
-import { afterEach } from "vitest";
 import { createServer, type ServerOptions } from "../../src/mcp/server.js";
+import { afterEachTest } from "./cleanup.js";
 
 /**
  * The built CLI, as users run it (`npm test` builds before testing). HFS_TEST_CLI points the suites at another
@@ -14,9 +14,7 @@ export const CLI_PATH = process.env.HFS_TEST_CLI || fileURLToPath(new URL("../..
 
 const open: Client[] = [];
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close().catch(() => undefined)));
-});
+afterEachTest("processes", () => Promise.all(open.splice(0).map((client) => client.close().catch(() => undefined))));
 
 /** An SDK client talking to an in-process server through linked in-memory transports. */
 export async function inMemoryClient(options: ServerOptions): Promise<Client> {

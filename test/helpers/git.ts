@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterEachTest } from "./cleanup.js";
 import { type SpawnedServer, type SpawnOptions, spawnServer } from "./clients.js";
 import { tempRoot } from "./temp-root.js";
 
@@ -107,9 +107,7 @@ export interface Daemon {
 
 const daemons: Daemon[] = [];
 
-afterEach(async () => {
-  await Promise.all(daemons.splice(0).map((daemon) => daemon.stop()));
-});
+afterEachTest("services", () => Promise.all(daemons.splice(0).map((daemon) => daemon.stop())));
 
 /** `git daemon` serving `baseDir` on 127.0.0.1 only, reads and pushes, no auth: a real network transport. */
 export async function startDaemon(baseDir: string): Promise<Daemon> {
@@ -196,7 +194,7 @@ export async function daemonBase(): Promise<string> {
 
 const silent: { server: Server; sockets: Socket[] }[] = [];
 
-afterEach(async () => {
+afterEachTest("services", async () => {
   for (const { server, sockets } of silent.splice(0)) {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
@@ -222,11 +220,8 @@ export function seedBoard(clone: string, text: string): void {
 
 const servers: SpawnedServer[] = [];
 
-// Registered after temp-root's clean-up, so it runs before it: a git-synced server writes its mirror on a timer,
-// and must be gone before its clone is removed.
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.client.close().catch(() => undefined)));
-});
+// A git-synced server writes its mirror on a timer: it is stopped before its clone is removed (cleanup.ts).
+afterEachTest("processes", () => Promise.all(servers.splice(0).map((server) => server.client.close().catch(() => undefined))));
 
 /** The built server in its own process, with the test git environment; stopped after the test. */
 export async function spawnGitServer(args: string[], options: SpawnOptions = {}): Promise<SpawnedServer> {

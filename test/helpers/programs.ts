@@ -1,7 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { afterEach, expect } from "vitest";
+import { expect } from "vitest";
+import { afterEachTest } from "./cleanup.js";
 import { lockOwners } from "./lock-names.js";
 
 /** The fixture program that takes the `.hfs` lock (from dist/), prints `held`, and holds it until killed. */
@@ -19,7 +20,7 @@ export interface Program {
 
 const started: Program[] = [];
 
-afterEach(async () => {
+afterEachTest("processes", async () => {
   for (const program of started.splice(0)) {
     if (program.child.exitCode === null && program.child.signalCode === null) program.child.kill("SIGKILL");
     await program.exited;

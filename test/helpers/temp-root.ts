@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterEachTest } from "./cleanup.js";
 
 const roots: string[] = [];
 
@@ -12,6 +12,4 @@ export async function tempRoot(): Promise<string> {
   return root;
 }
 
-afterEach(async () => {
-  await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
-});
+afterEachTest("folders", () => Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true }))));
