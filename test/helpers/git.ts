@@ -113,7 +113,8 @@ afterEachTest("services", () => Promise.all(daemons.splice(0).map((daemon) => da
 export async function startDaemon(baseDir: string): Promise<Daemon> {
   let child: ChildProcess | undefined;
   let port = await freePort();
-  const launch = async (): Promise<void> => {
+  // `restart`: the same port again, or the clones (which name it in their remote's URL) could never reach it.
+  const launch = async (restart: boolean): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       const started = spawn(
         "git",
@@ -144,10 +145,11 @@ export async function startDaemon(baseDir: string): Promise<Daemon> {
         return;
       }
       if (attempt >= 5) throw new Error(`git daemon did not start on port ${port}`);
-      port = await freePort(); // taken meanwhile by someone else
+      if (restart) await new Promise((resolve) => setTimeout(resolve, 200));
+      else port = await freePort(); // taken meanwhile by someone else
     }
   };
-  await launch();
+  await launch(false);
   const daemon: Daemon = {
     get url() {
       return `git://127.0.0.1:${port}/`;
@@ -168,20 +170,30 @@ export async function startDaemon(baseDir: string): Promise<Daemon> {
         }
       });
     },
-    start: launch,
+    start: () => launch(true),
   };
   daemons.push(daemon);
   return daemon;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free port below the kernel's ephemeral range (32768–60999 here), so that no other test's `listen(0)` or
+ * outgoing connection is handed it while a daemon is stopped between `stop()` and `start()`. Before, a restart
+ * finding its port taken moved to another one, out of its clones' reach: the likely cause of a CI run in which
+ * the git-sync fault test saw no write go through after the restart. A restart now waits for its own port.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if (await bindable(port)) return port;
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
